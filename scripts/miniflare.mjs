@@ -1,0 +1,47 @@
+// Runs the Worker under Miniflare (workerd), configured from wrangler.toml, on
+// PORT/HOST like every other runtime. `wrangler dev` is the other way to run it
+// (scripts/wrangler-dev.mjs); the test matrix runs both.
+import * as esbuild from "esbuild";
+import { Miniflare } from "miniflare";
+import process from "node:process";
+import { unstable_readConfig } from "wrangler";
+
+process.env.WRANGLER_SEND_METRICS = "false";
+const port = Number(process.env.PORT || 8080);
+const host = process.env.HOST || "127.0.0.1";
+const config = unstable_readConfig({ config: "wrangler.toml" });
+
+// Bundled as wrangler bundles it: ES modules, the `workerd` export condition.
+const outfile = "dist/worker-miniflare.js";
+await esbuild.build({
+  entryPoints: [config.main],
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  conditions: ["workerd", "worker", "browser"],
+  mainFields: ["module", "main"],
+  outfile,
+  logLevel: "warning",
+});
+
+const mf = new Miniflare({
+  name: config.name,
+  modules: true,
+  scriptPath: outfile,
+  compatibilityDate: config.compatibility_date,
+  compatibilityFlags: config.compatibility_flags,
+  bindings: config.vars,
+  // Static Assets, as on the platform; without has_user_worker the asset router
+  // answers 404 itself instead of handing `/ws` and `/healthz` to the Worker.
+  assets: { directory: config.assets.directory, routerConfig: { has_user_worker: true } },
+  // No request.cf data: Miniflare would otherwise fetch it from the network.
+  cf: false,
+  host,
+  port,
+});
+const url = await mf.ready;
+console.log(`ws-echo (workers) listening on ${url.origin}`);
+
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.once(signal, () => mf.dispose().then(() => process.exit(0)));
+}

@@ -1,0 +1,22 @@
+// `wrangler dev` on PORT/HOST like every other runtime, printing the same ready
+// line once the Worker answers. Telemetry and Request.cf fetches are off.
+import { spawn } from "node:child_process";
+import process from "node:process";
+
+const port = process.env.PORT || "8080";
+const host = process.env.HOST || "127.0.0.1";
+const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
+const args = ["dev", "--port", port, "--ip", host, "--show-interactive-dev-session=false"];
+const wrangler = spawn("node_modules/.bin/wrangler", args, { env, stdio: ["ignore", "pipe", "inherit"] });
+
+let ready = false;
+wrangler.stdout.on("data", (chunk) => {
+  process.stdout.write(chunk);
+  const match = !ready && /Ready on (http:\/\/\S+)/.exec(String(chunk));
+  if (match) {
+    ready = true;
+    console.log(`ws-echo (workers) listening on ${new URL(match[1]).origin}`);
+  }
+});
+wrangler.on("exit", (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => wrangler.kill(signal));
