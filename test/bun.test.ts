@@ -1,0 +1,4 @@
+import { describeRuntime } from "./suite.ts";
+import { bun } from "./runtimes.ts";
+
+describeRuntime(bun);

@@ -1,0 +1,4 @@
+import { describeRuntime } from "./suite.ts";
+import { deno } from "./runtimes.ts";
+
+describeRuntime(deno);

@@ -1,0 +1,95 @@
+/**
+ * A minimal RFC 6455 frame codec for tests that need to send what a
+ * well-behaved client library never would: exact handshake headers, chosen
+ * opcodes, masks and fragmentation.
+ */
+import { randomBytes } from "node:crypto";
+
+export const Opcode = {
+  continuation: 0x0,
+  text: 0x1,
+  binary: 0x2,
+  close: 0x8,
+  ping: 0x9,
+  pong: 0xa,
+} as const;
+
+export interface Frame {
+  fin: boolean;
+  rsv: number;
+  opcode: number;
+  payload: Buffer;
+}
+
+export interface EncodeOptions {
+  fin?: boolean;
+  rsv?: number;
+  /** Client frames must be masked (RFC 6455 §5.3); false sends an unmasked one on purpose. */
+  mask?: boolean;
+}
+
+export function encodeFrame(opcode: number, payload: Uint8Array = new Uint8Array(), options: EncodeOptions = {}): Buffer {
+  const { fin = true, rsv = 0, mask = true } = options;
+  const length = payload.length;
+  const lengthBytes = length < 126 ? 0 : length < 65536 ? 2 : 8;
+  const header = Buffer.alloc(2 + lengthBytes + (mask ? 4 : 0));
+  header[0] = (fin ? 0x80 : 0) | ((rsv & 0x7) << 4) | (opcode & 0xf);
+  const lengthCode = length < 126 ? length : length < 65536 ? 126 : 127;
+  header[1] = (mask ? 0x80 : 0) | lengthCode;
+  if (lengthBytes === 2) header.writeUInt16BE(length, 2);
+  if (lengthBytes === 8) header.writeBigUInt64BE(BigInt(length), 2);
+  if (!mask) return Buffer.concat([header, payload]);
+  const key = randomBytes(4);
+  key.copy(header, 2 + lengthBytes);
+  const masked = Buffer.from(payload);
+  for (let i = 0; i < masked.length; i++) masked[i]! ^= key[i & 3]!;
+  return Buffer.concat([header, masked]);
+}
+
+/** A close frame's payload: a 2-byte code, then the UTF-8 reason. */
+export function closePayload(code: number, reason = ""): Buffer {
+  const payload = Buffer.alloc(2 + Buffer.byteLength(reason));
+  payload.writeUInt16BE(code, 0);
+  payload.write(reason, 2);
+  return payload;
+}
+
+/** Incremental parser for the server's (unmasked) frames. */
+export class FrameReader {
+  #buffer: Buffer = Buffer.alloc(0);
+
+  /** Adds bytes and returns every frame now complete. */
+  push(chunk: Buffer): Frame[] {
+    this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
+    const frames: Frame[] = [];
+    for (;;) {
+      const frame = this.#next();
+      if (!frame) return frames;
+      frames.push(frame);
+    }
+  }
+
+  #next(): Frame | undefined {
+    const b = this.#buffer;
+    if (b.length < 2) return undefined;
+    const masked = (b[1]! & 0x80) !== 0;
+    let length = b[1]! & 0x7f;
+    let offset = 2;
+    if (length === 126) {
+      if (b.length < 4) return undefined;
+      length = b.readUInt16BE(2);
+      offset = 4;
+    } else if (length === 127) {
+      if (b.length < 10) return undefined;
+      length = Number(b.readBigUInt64BE(2));
+      offset = 10;
+    }
+    const maskKey = masked ? b.subarray(offset, offset + 4) : undefined;
+    if (masked) offset += 4;
+    if (b.length < offset + length) return undefined;
+    const payload = Buffer.from(b.subarray(offset, offset + length));
+    if (maskKey) for (let i = 0; i < payload.length; i++) payload[i]! ^= maskKey[i & 3]!;
+    this.#buffer = b.subarray(offset + length);
+    return { fin: (b[0]! & 0x80) !== 0, rsv: (b[0]! >> 4) & 0x7, opcode: b[0]! & 0xf, payload };
+  }
+}

@@ -1,0 +1,4 @@
+import { describeRuntime } from "./suite.ts";
+import { node } from "./runtimes.ts";
+
+describeRuntime(node);

@@ -1,0 +1,85 @@
+import { existsSync } from "node:fs";
+import type { RuntimeName } from "../src/app.ts";
+
+/**
+ * What differs between runtimes, as flags the shared suite reads; they are
+ * printed in each suite's name so a difference is never a silent skip.
+ */
+export interface Capabilities {
+  /** Answers SIGTERM by closing every socket with 1001 and exiting (Workers: the platform drains). */
+  gracefulShutdown: boolean;
+  /**
+   * Whether a 426 answer keeps its `Upgrade: websocket` header. workerd drops
+   * `Upgrade` and `Connection` from every non-101 response a Worker returns, as
+   * connection-level (hop-by-hop) headers; the status still says 426.
+   */
+  upgradeHeaderOn426: boolean;
+  /**
+   * What a WebSocket handshake sent with POST gets. Where the runtime's HTTP
+   * layer sees it before our app does, its answer is pinned here: Deno's server
+   * says 400, local workerd fails the request with 500 ("WebSocket must be
+   * initiated with a GET request", kj/compat/http.c++). Our app says 405.
+   */
+  nonGetHandshakeStatus: 405 | 400 | 500;
+}
+
+export interface RuntimeUnderTest {
+  /** Name in the test output. */
+  label: string;
+  runtime: RuntimeName;
+  /** The npm script that starts it, as a user would. */
+  script: string;
+  /** A file without which it cannot run (its binary, or the build). */
+  requires: string;
+  capabilities: Capabilities;
+  /** Extra time to start (wrangler dev bundles and boots workerd). */
+  readyTimeoutMs?: number;
+}
+
+export const node: RuntimeUnderTest = {
+  label: "node",
+  runtime: "node",
+  script: "start:node",
+  requires: "dist/node.js",
+  capabilities: { gracefulShutdown: true, upgradeHeaderOn426: true, nonGetHandshakeStatus: 405 },
+};
+
+export const deno: RuntimeUnderTest = {
+  label: "deno",
+  runtime: "deno",
+  script: "start:deno",
+  requires: "node_modules/deno/deno",
+  capabilities: { gracefulShutdown: true, upgradeHeaderOn426: true, nonGetHandshakeStatus: 400 },
+};
+
+export const bun: RuntimeUnderTest = {
+  label: "bun",
+  runtime: "bun",
+  script: "start:bun",
+  requires: "node_modules/.bin/bun",
+  capabilities: { gracefulShutdown: true, upgradeHeaderOn426: true, nonGetHandshakeStatus: 405 },
+};
+
+const workers = {
+  runtime: "workers",
+  requires: "node_modules/.bin/workerd",
+  capabilities: { gracefulShutdown: false, upgradeHeaderOn426: false, nonGetHandshakeStatus: 500 },
+} as const;
+
+export const workersMiniflare: RuntimeUnderTest = { ...workers, label: "workers (miniflare)", script: "start:miniflare" };
+
+export const workersWrangler: RuntimeUnderTest = {
+  ...workers,
+  label: "workers (wrangler dev)",
+  script: "start:workers",
+  readyTimeoutMs: 90_000,
+};
+
+/**
+ * Why a runtime cannot run here, or undefined when it can. With CI=true the
+ * suite fails on this; elsewhere it skips with the reason printed.
+ */
+export function missing(rt: RuntimeUnderTest): string | undefined {
+  if (existsSync(rt.requires)) return undefined;
+  return `${rt.label}: ${rt.requires} is missing (run "npm ci", and "npm run build" for Node)`;
+}

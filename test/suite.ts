@@ -1,0 +1,237 @@
+/**
+ * The behaviour every runtime must show, run against each as a real process
+ * started through its npm script on a free port. Each runtime's test file is
+ * one call to `describeRuntime`.
+ */
+import { readFileSync } from "node:fs";
+import process from "node:process";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { EchoClient } from "./harness/client.ts";
+import { closePayload, encodeFrame, Opcode } from "./harness/frames.ts";
+import { get, RawWebSocket, rawRequest } from "./harness/raw.ts";
+import { type ServerProcess, startServer } from "./harness/server-process.ts";
+import { missing, type RuntimeUnderTest } from "./runtimes.ts";
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+/** RFC 6455 length encodings change at 126 and 65536 bytes; 16 MiB is the promised maximum. */
+const BOUNDARY_SIZES = [0, 125, 126, 127, 65535, 65536, MiB, 16 * MiB];
+
+/** Bytes that differ at every offset, so a shifted or truncated echo shows. */
+export function pattern(size: number, seed = 0): Buffer {
+  const bytes = Buffer.allocUnsafe(size);
+  for (let i = 0; i < size; i++) bytes[i] = (i * 31 + seed * 7 + (i >> 8)) & 0xff;
+  return bytes;
+}
+
+/** Valid UTF-8 of exactly `size` bytes, with 2-, 3- and 4-byte characters in it. */
+export function text(size: number, seed = 0): string {
+  const pieces = ["a", "é", "€", "😀"]; // 1, 2, 3 and 4 bytes
+  let out = "";
+  let bytes = 0;
+  for (let i = seed; bytes < size; i++) {
+    const piece = pieces[i % 4]!;
+    const n = Buffer.byteLength(piece);
+    if (bytes + n > size) {
+      out += "z".repeat(size - bytes);
+      break;
+    }
+    out += piece;
+    bytes += n;
+  }
+  return out;
+}
+
+export function describeRuntime(rt: RuntimeUnderTest): void {
+  const flags = Object.entries(rt.capabilities)
+    .map(([name, value]) => (typeof value === "boolean" ? `${value ? "+" : "-"}${name}` : `${name}=${value}`))
+    .join(" ");
+  const reason = missing(rt);
+  if (reason && process.env.CI !== "true") {
+    console.warn(`SKIPPED ${reason}`);
+    describe.skip(`${rt.label} [${flags}] (runtime missing)`, () => {
+      test("runs", () => {});
+    });
+    return;
+  }
+
+  describe(`${rt.label} [${flags}]`, () => {
+    let server: ServerProcess;
+    const ws = () => `ws://127.0.0.1:${server.port}/ws`;
+    const clients: EchoClient[] = [];
+    const open = async (...args: Parameters<typeof EchoClient.open> extends [string, ...infer R] ? R : never) => {
+      const client = await EchoClient.open(ws(), ...args);
+      clients.push(client);
+      return client;
+    };
+
+    beforeAll(async () => {
+      if (reason) throw new Error(`CI=true and ${reason}`);
+      server = await startServer(rt.script, { readyTimeoutMs: rt.readyTimeoutMs });
+    }, 120_000);
+
+    afterAll(async () => {
+      for (const client of clients) client.terminate();
+      await server?.stop();
+    }, 30_000);
+
+    describe("echo", () => {
+      for (const size of BOUNDARY_SIZES) {
+        test(`binary, ${size} bytes, comes back binary and byte-identical`, async () => {
+          const client = await open();
+          const payload = pattern(size, size % 251);
+          client.send(payload);
+          const echo = await client.next(30_000, `the echo of ${size} binary bytes`);
+          expect(echo.binary).toBe(true);
+          expect(echo.data.length).toBe(size);
+          expect(echo.data.equals(payload)).toBe(true);
+          client.terminate();
+        }, 60_000);
+
+        test(`text, ${size} bytes of UTF-8, comes back text and identical`, async () => {
+          const client = await open();
+          const payload = text(size, size);
+          client.send(payload);
+          const echo = await client.next(30_000, `the echo of ${size} text bytes`);
+          expect(echo.binary).toBe(false);
+          expect(echo.data.length).toBe(size);
+          expect(echo.data.toString("utf8") === payload).toBe(true);
+          client.terminate();
+        }, 60_000);
+      }
+
+      test("interleaved text and binary keep their order and types", async () => {
+        const client = await open();
+        const sent = Array.from({ length: 200 }, (_, i) => (i % 2 ? pattern(i * 37, i) : `message ${i} ${text(i, i)}`));
+        for (const message of sent) client.send(message);
+        for (const [i, message] of sent.entries()) {
+          const echo = await client.next(10_000, `echo #${i} of ${sent.length}`);
+          expect(echo.binary, `type of echo #${i}`).toBe(typeof message !== "string");
+          expect(Buffer.from(message).equals(echo.data), `bytes of echo #${i}`).toBe(true);
+        }
+        client.terminate();
+      });
+
+      test("1,000 pipelined messages come back in order", async () => {
+        const client = await open();
+        const count = 1000;
+        for (let i = 0; i < count; i++) client.send(i % 3 === 0 ? pattern(8, i) : `#${i}`);
+        for (let i = 0; i < count; i++) {
+          const echo = await client.next(10_000, `echo #${i} of ${count} pipelined messages`);
+          const expected = i % 3 === 0 ? pattern(8, i) : Buffer.from(`#${i}`);
+          expect(echo.data.equals(expected), `echo #${i}`).toBe(true);
+          expect(echo.binary).toBe(i % 3 === 0);
+        }
+        client.terminate();
+      });
+    });
+
+    describe("close", () => {
+      for (const code of [1000, 1001, 3000, 4000]) {
+        test(`the client's close code ${code} and reason come back`, async () => {
+          const client = await open();
+          const reason = `bye ${code} ✓`;
+          client.send("before close");
+          await client.next(10_000, "the echo before closing");
+          expect(await client.close(code, reason)).toEqual({ code, reason });
+        });
+      }
+
+      test("a close frame without a code is answered without one (1005 is never sent)", async () => {
+        const { head, socket } = await RawWebSocket.open(server.port);
+        expect(head.status).toBe(101);
+        socket.send(encodeFrame(Opcode.close));
+        const frame = await socket.nextFrame(10_000, "the server's close frame");
+        expect(frame.opcode).toBe(Opcode.close);
+        expect(frame.payload.length === 0 || frame.payload.readUInt16BE(0) === 1000).toBe(true);
+        socket.destroy();
+      });
+    });
+
+    describe("handshake", () => {
+      test("Upgrade and Connection tokens match case-insensitively", async () => {
+        const { head, socket } = await RawWebSocket.open(server.port, {
+          headers: { Upgrade: "WebSocket", Connection: "keep-alive, Upgrade" },
+        });
+        expect(head.status).toBe(101);
+        socket.send(encodeFrame(Opcode.text, Buffer.from("mixed case")));
+        const frame = await socket.nextFrame(10_000, "the echo on a mixed-case handshake");
+        expect(frame.opcode).toBe(Opcode.text);
+        expect(frame.payload.toString()).toBe("mixed case");
+        socket.send(encodeFrame(Opcode.close, closePayload(1000)));
+        socket.destroy();
+      });
+
+      for (const method of ["GET", "POST", "HEAD"]) {
+        test(`${method} /ws without an upgrade gets 426 with Upgrade: websocket`, async () => {
+          const response = await fetch(`${server.origin}/ws`, { method });
+          await response.body?.cancel();
+          expect(response.status).toBe(426);
+          expect(response.headers.get("upgrade")).toBe(rt.capabilities.upgradeHeaderOn426 ? "websocket" : null);
+        });
+      }
+
+      test(`a handshake with POST gets ${rt.capabilities.nonGetHandshakeStatus} (405 where our app sees it)`, async () => {
+        const response = await rawRequest(
+          server.port,
+          get("/ws", {
+            Upgrade: "websocket",
+            Connection: "Upgrade",
+            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+            "Sec-WebSocket-Version": "13",
+            "Content-Length": "0",
+          }, "POST").replace("Connection: close\r\n", ""),
+        );
+        expect(response.status).toBe(rt.capabilities.nonGetHandshakeStatus);
+        // The server goes on serving: the bad request hurt no one else.
+        const client = await open();
+        client.send("still here");
+        expect((await client.next(10_000, "an echo after the bad handshake")).data.toString()).toBe("still here");
+        client.terminate();
+      });
+    });
+
+    describe("http", () => {
+      test("unknown paths get 404", async () => {
+        for (const path of ["/nope", "/ws/extra", "/healthz/x"]) {
+          const response = await fetch(`${server.origin}${path}`);
+          await response.body?.cancel();
+          expect(response.status, path).toBe(404);
+        }
+      });
+
+      test("GET / serves public/index.html as HTML", async () => {
+        const response = await fetch(`${server.origin}/`);
+        expect(response.status).toBe(200);
+        expect(response.headers.get("content-type")).toMatch(/^text\/html/);
+        expect(await response.text()).toBe(readFileSync("public/index.html", "utf8"));
+      });
+
+      for (
+        const path of [
+          "/../package.json",
+          "/%2e%2e/package.json",
+          "/..%2fpackage.json",
+          "/%2e%2e%2fpackage.json",
+          "/..%5cpackage.json",
+          "/%2e%2e%5cpackage.json",
+          "/x/../../package.json",
+          "//../package.json",
+        ]
+      ) {
+        test(`path traversal ${path} stays inside public/`, async () => {
+          const response = await rawRequest(server.port, get(path));
+          expect(response.body).not.toContain('"devDependencies"');
+          expect([400, 404]).toContain(response.status);
+        });
+      }
+
+      test("GET /healthz says the service is up and which runtime answers", async () => {
+        const response = await fetch(`${server.origin}/healthz`);
+        expect(response.status).toBe(200);
+        expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+        expect(await response.json()).toEqual({ status: "ok", runtime: rt.runtime });
+      });
+    });
+  });
+}

@@ -1,0 +1,50 @@
+import { describe, expect, test } from "vitest";
+import { toEchoPayload } from "../../src/message.ts";
+
+describe("toEchoPayload", () => {
+  test("text stays the same string", () => {
+    expect(toEchoPayload("héllo €")).toBe("héllo €");
+    expect(toEchoPayload("")).toBe("");
+  });
+
+  test("an ArrayBuffer becomes bytes over the same memory", () => {
+    const buffer = new Uint8Array([1, 2, 3]).buffer;
+    const out = toEchoPayload(buffer) as Uint8Array;
+    expect(out).toBeInstanceOf(Uint8Array);
+    expect(out.buffer).toBe(buffer);
+    expect([...out]).toEqual([1, 2, 3]);
+  });
+
+  test("a view keeps its offset and length (a Node Buffer from a shared pool)", () => {
+    const pool = new Uint8Array([9, 9, 1, 2, 3, 9]);
+    const view = Buffer.from(pool.buffer, 2, 3);
+    const out = toEchoPayload(view) as Uint8Array;
+    expect([...out]).toEqual([1, 2, 3]);
+    expect(out.buffer).toBe(pool.buffer);
+  });
+
+  test("a DataView is read as its bytes, not as text", () => {
+    const view = new DataView(new Uint8Array([0, 7, 8]).buffer, 1);
+    expect([...(toEchoPayload(view) as Uint8Array)]).toEqual([7, 8]);
+  });
+
+  test("an empty binary message stays binary", () => {
+    const out = toEchoPayload(new ArrayBuffer(0));
+    expect(out).toBeInstanceOf(Uint8Array);
+    expect((out as Uint8Array).length).toBe(0);
+  });
+
+  test("a Blob is read asynchronously into its bytes", async () => {
+    const out = toEchoPayload(new Blob([new Uint8Array([4, 5, 6])]));
+    expect(out).toBeInstanceOf(Promise);
+    expect([...(await out as Uint8Array)]).toEqual([4, 5, 6]);
+  });
+
+  test("a SharedArrayBuffer is copied, never shared with the socket", () => {
+    const shared = new SharedArrayBuffer(2);
+    new Uint8Array(shared).set([1, 2]);
+    const out = toEchoPayload(shared) as Uint8Array;
+    expect(out.buffer).toBeInstanceOf(ArrayBuffer);
+    expect([...out]).toEqual([1, 2]);
+  });
+});

@@ -1,0 +1,4 @@
+import { describeRuntime } from "./suite.ts";
+import { workersMiniflare } from "./runtimes.ts";
+
+describeRuntime(workersMiniflare);

@@ -1,0 +1,4 @@
+import { describeRuntime } from "./suite.ts";
+import { workersWrangler } from "./runtimes.ts";
+
+describeRuntime(workersWrangler);
