@@ -66,7 +66,11 @@ const workers = {
   capabilities: { gracefulShutdown: false, upgradeHeaderOn426: false, nonGetHandshakeStatus: 500 },
 } as const;
 
-export const workersMiniflare: RuntimeUnderTest = { ...workers, label: "workers (miniflare)", script: "start:miniflare" };
+export const workersMiniflare: RuntimeUnderTest = {
+  ...workers,
+  label: "workers (miniflare)",
+  script: "start:miniflare",
+};
 
 export const workersWrangler: RuntimeUnderTest = {
   ...workers,

@@ -8,7 +8,7 @@ import process from "node:process";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { EchoClient } from "./harness/client.ts";
 import { closePayload, encodeFrame, Opcode } from "./harness/frames.ts";
-import { get, RawWebSocket, rawRequest } from "./harness/raw.ts";
+import { get, rawRequest, RawWebSocket } from "./harness/raw.ts";
 import { type ServerProcess, startServer } from "./harness/server-process.ts";
 import { missing, type RuntimeUnderTest } from "./runtimes.ts";
 

@@ -32,13 +32,18 @@ export class EchoClient {
 
   static async open(url: string, options: ClientOptions & { protocols?: string[] } = {}, ms = 10_000) {
     const socket = new WebSocket(url, options.protocols, { maxPayload: 64 * 1024 * 1024, ...options });
-    await within(ms, `the WebSocket handshake with ${url}`, new Promise<void>((resolve, reject) => {
-      socket.once("open", resolve);
-      socket.once("error", reject);
-      socket.once("unexpected-response", (_, response) =>
-        reject(new Error(`handshake answered ${response.statusCode} ${response.statusMessage}`))
-      );
-    })).catch((error: unknown) => {
+    await within(
+      ms,
+      `the WebSocket handshake with ${url}`,
+      new Promise<void>((resolve, reject) => {
+        socket.once("open", resolve);
+        socket.once("error", reject);
+        socket.once(
+          "unexpected-response",
+          (_, response) => reject(new Error(`handshake answered ${response.statusCode} ${response.statusMessage}`)),
+        );
+      }),
+    ).catch((error: unknown) => {
       socket.terminate();
       throw error;
     });
@@ -52,13 +57,17 @@ export class EchoClient {
 
   /** The next message, or an error naming `what` if none arrives in `ms`. */
   next(ms: number, what = "the echo"): Promise<Received> {
-    return within(ms, what, (async () => {
-      while (this.#queue.length === 0) {
-        if (this.socket.readyState === WebSocket.CLOSED) throw new Error(`the connection closed before ${what}`);
-        await new Promise<void>((resolve) => (this.#wake = resolve));
-      }
-      return this.#queue.shift()!;
-    })());
+    return within(
+      ms,
+      what,
+      (async () => {
+        while (this.#queue.length === 0) {
+          if (this.socket.readyState === WebSocket.CLOSED) throw new Error(`the connection closed before ${what}`);
+          await new Promise<void>((resolve) => (this.#wake = resolve));
+        }
+        return this.#queue.shift()!;
+      })(),
+    );
   }
 
   /** Sends a close frame and resolves with the code and reason of the server's close frame. */

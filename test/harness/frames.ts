@@ -28,7 +28,11 @@ export interface EncodeOptions {
   mask?: boolean;
 }
 
-export function encodeFrame(opcode: number, payload: Uint8Array = new Uint8Array(), options: EncodeOptions = {}): Buffer {
+export function encodeFrame(
+  opcode: number,
+  payload: Uint8Array = new Uint8Array(),
+  options: EncodeOptions = {},
+): Buffer {
   const { fin = true, rsv = 0, mask = true } = options;
   const length = payload.length;
   const lengthBytes = length < 126 ? 0 : length < 65536 ? 2 : 8;
@@ -88,7 +92,7 @@ export class FrameReader {
     if (masked) offset += 4;
     if (b.length < offset + length) return undefined;
     const payload = Buffer.from(b.subarray(offset, offset + length));
-    if (maskKey) for (let i = 0; i < payload.length; i++) payload[i]! ^= maskKey[i & 3]!;
+    if (maskKey) { for (let i = 0; i < payload.length; i++) payload[i]! ^= maskKey[i & 3]!; }
     this.#buffer = b.subarray(offset + length);
     return { fin: (b[0]! & 0x80) !== 0, rsv: (b[0]! >> 4) & 0x7, opcode: b[0]! & 0xf, payload };
   }

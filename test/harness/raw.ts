@@ -22,11 +22,15 @@ export async function rawRequest(port: number, request: string, ms = 10_000): Pr
   socket.on("data", (chunk) => chunks.push(chunk));
   socket.write(request);
   try {
-    await within(ms, `the answer to ${JSON.stringify(request.split("\r\n")[0])}`, new Promise((resolve, reject) => {
-      socket.once("end", resolve);
-      socket.once("close", resolve);
-      socket.once("error", reject);
-    }));
+    await within(
+      ms,
+      `the answer to ${JSON.stringify(request.split("\r\n")[0])}`,
+      new Promise((resolve, reject) => {
+        socket.once("end", resolve);
+        socket.once("close", resolve);
+        socket.once("error", reject);
+      }),
+    );
   } finally {
     socket.destroy();
   }
@@ -94,18 +98,22 @@ export class RawWebSocket {
     const lines = [`GET ${path} HTTP/1.1`, ...Object.entries(all).map(([k, v]) => `${k}: ${v}`)];
     socket.write(`${lines.join("\r\n")}\r\n\r\n`);
     let received = Buffer.alloc(0);
-    const head = await within(ms, `the handshake answer from ${path}`, new Promise<Buffer>((resolve, reject) => {
-      const onData = (chunk: Buffer) => {
-        received = Buffer.concat([received, chunk]);
-        if (received.includes("\r\n\r\n")) {
-          socket.off("data", onData);
-          resolve(received);
-        }
-      };
-      socket.on("data", onData);
-      socket.once("error", reject);
-      socket.once("close", () => reject(new Error(`connection closed during the handshake: ${received}`)));
-    })).catch((error: unknown) => {
+    const head = await within(
+      ms,
+      `the handshake answer from ${path}`,
+      new Promise<Buffer>((resolve, reject) => {
+        const onData = (chunk: Buffer) => {
+          received = Buffer.concat([received, chunk]);
+          if (received.includes("\r\n\r\n")) {
+            socket.off("data", onData);
+            resolve(received);
+          }
+        };
+        socket.on("data", onData);
+        socket.once("error", reject);
+        socket.once("close", () => reject(new Error(`connection closed during the handshake: ${received}`)));
+      }),
+    ).catch((error: unknown) => {
       socket.destroy();
       throw error;
     });
@@ -121,21 +129,29 @@ export class RawWebSocket {
   }
 
   /** The next frame from the server, or an error if none comes in `ms`. */
-  async nextFrame(ms: number, what = "a frame from the server"): Promise<Frame> {
-    return within(ms, what, (async () => {
-      while (this.#frames.length === 0) {
-        if (this.#ended) throw new Error(`the server closed the TCP connection before ${what}`);
-        await new Promise<void>((resolve) => (this.#wake = resolve));
-      }
-      return this.#frames.shift()!;
-    })());
+  nextFrame(ms: number, what = "a frame from the server"): Promise<Frame> {
+    return within(
+      ms,
+      what,
+      (async () => {
+        while (this.#frames.length === 0) {
+          if (this.#ended) throw new Error(`the server closed the TCP connection before ${what}`);
+          await new Promise<void>((resolve) => (this.#wake = resolve));
+        }
+        return this.#frames.shift()!;
+      })(),
+    );
   }
 
   /** Resolves once the server has closed the TCP connection. */
   async ended(ms: number, what = "the server to close the TCP connection"): Promise<void> {
-    await within(ms, what, (async () => {
-      while (!this.#ended) await new Promise<void>((resolve) => (this.#wake = resolve));
-    })());
+    await within(
+      ms,
+      what,
+      (async () => {
+        while (!this.#ended) await new Promise<void>((resolve) => (this.#wake = resolve));
+      })(),
+    );
   }
 
   destroy(): void {

@@ -61,7 +61,7 @@ describe("routing", () => {
     const app = createApp({
       runtime: "node",
       upgradeWebSocket: fakeUpgrade().upgradeWebSocket,
-      serveStatic: async (c, next) => (c.req.path === "/" ? c.html("<p>page</p>") : next()),
+      serveStatic: (c, next) => (c.req.path === "/" ? Promise.resolve(c.html("<p>page</p>")) : next()),
     });
     expect(await (await app.request("/")).text()).toBe("<p>page</p>");
     expect((await app.request("/healthz")).status).toBe(200);
