@@ -20,6 +20,8 @@ await esbuild.build({
   platform: "neutral",
   conditions: ["workerd", "worker", "browser"],
   mainFields: ["module", "main"],
+  // Provided by workerd itself, as wrangler treats them.
+  external: ["cloudflare:*", "node:*"],
   outfile,
   logLevel: "warning",
 });

@@ -1,15 +1,15 @@
-import { Hono } from "hono";
 import type { MiddlewareHandler } from "hono";
-import type { UpgradeWebSocket } from "hono/ws";
-import { createEchoApp } from "./echo-app.ts";
+import { createEchoApp, type EchoApp } from "./echo-app.ts";
+import type { Logger } from "./log.ts";
+import type { EchoOptions } from "./options.ts";
+import type { EchoRuntime } from "./runtime.ts";
 
-export type RuntimeName = "node" | "deno" | "bun" | "workers";
+export type { RuntimeName } from "./runtime.ts";
 
-/** What a runtime's entry point gives the shared app: the rest is the same everywhere. */
-export interface RuntimeBindings {
-  runtime: RuntimeName;
-  // deno-lint-ignore no-explicit-any -- each runtime's helper has its own socket and option types
-  upgradeWebSocket: UpgradeWebSocket<any, any>;
+export interface ServiceConfig {
+  runtime: EchoRuntime;
+  options: EchoOptions;
+  log: Logger;
   /** Serves `public/`. Absent on Workers, where Static Assets answer before the Worker runs. */
   serveStatic?: MiddlewareHandler;
 }
@@ -19,14 +19,13 @@ export interface RuntimeBindings {
  * page from `public/`, 404 for anything else. Errors are logged and answered
  * with 500, never turned into a success.
  */
-export function createApp({ runtime, upgradeWebSocket, serveStatic }: RuntimeBindings): Hono {
-  const app = new Hono();
-  app.get("/healthz", (c) => c.json({ status: "ok", runtime }));
-  app.route("/", createEchoApp(upgradeWebSocket));
+export function createApp({ runtime, options, log, serveStatic }: ServiceConfig): EchoApp {
+  const app = createEchoApp(runtime, options, log);
+  app.get("/healthz", (c) => c.json({ status: "ok", runtime: runtime.name }));
   if (serveStatic) app.use("*", serveStatic);
   app.notFound((c) => c.text("Not Found\n", 404));
   app.onError((error, c) => {
-    console.error(`${c.req.method} ${new URL(c.req.url).pathname} failed:`, error);
+    log.error("request failed", { method: c.req.method, path: c.req.path, error: error.stack ?? error.message });
     return c.text("Internal Server Error\n", 500);
   });
   return app;

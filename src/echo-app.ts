@@ -1,19 +1,38 @@
 import { Hono } from "hono";
-import type { UpgradeWebSocket } from "hono/ws";
+import { ConnectionRegistry } from "./connections.ts";
 import { createEchoEvents } from "./echo.ts";
+import { refuseHandshake } from "./handshake.ts";
+import { createLogger, type Logger } from "./log.ts";
+import { DEFAULT_OPTIONS, type EchoOptions } from "./options.ts";
+import type { EchoRuntime } from "./runtime.ts";
 import { isWebSocketUpgrade } from "./upgrade.ts";
 
+export interface EchoApp extends Hono {
+  /** The open WebSockets, for graceful shutdown. */
+  readonly connections: ConnectionRegistry;
+}
+
 /**
- * The echo endpoint as a Hono app of its own, answering on `/ws`: mount it in
- * any Hono app with `app.route(prefix, createEchoApp(upgradeWebSocket))`,
- * passing the `upgradeWebSocket` of the runtime the app runs on.
+ * The echo endpoint as a Hono app of its own, answering on `/ws`. Mount it in
+ * any Hono app on any runtime:
  *
- * A request for `/ws` that is not a WebSocket handshake gets
- * `426 Upgrade Required` (RFC 9110 §15.5.22), never 404 or 5xx; a handshake
- * with a method other than GET gets 405 (RFC 6455 §4.1: the handshake is a GET).
+ * ```ts
+ * import { runtime } from "ws-echo/bun";
+ * app.route("/echo", createEchoApp(runtime, { subprotocols: ["chat"] }));
+ * ```
+ *
+ * A request for `/ws` that is not a WebSocket handshake gets 426 (RFC 9110
+ * §15.5.22), never 404 or 5xx; a handshake with another method than GET gets
+ * 405 (RFC 6455 §4.1); then `refuseHandshake`'s rules apply.
  */
-// deno-lint-ignore no-explicit-any -- each runtime's helper has its own socket and option types
-export function createEchoApp(upgradeWebSocket: UpgradeWebSocket<any, any>): Hono {
+export function createEchoApp(
+  runtime: EchoRuntime,
+  options: Partial<EchoOptions> = {},
+  log: Logger = createLogger(options.logLevel ?? DEFAULT_OPTIONS.logLevel),
+): EchoApp {
+  const settings: EchoOptions = { ...DEFAULT_OPTIONS, ...options };
+  const connections = new ConnectionRegistry();
+  const context = { options: settings, connections, log, control: runtime.socketControl };
   const app = new Hono();
   app.all(
     "/ws",
@@ -22,9 +41,17 @@ export function createEchoApp(upgradeWebSocket: UpgradeWebSocket<any, any>): Hon
         return c.text("This endpoint speaks WebSocket only.\n", 426, { Upgrade: "websocket", Connection: "Upgrade" });
       }
       if (c.req.method !== "GET") return c.text("A WebSocket handshake is a GET.\n", 405, { Allow: "GET" });
+      const refusal = refuseHandshake(c.req.raw.headers, settings, connections.size);
+      if (refusal) {
+        log.debug("ws refused", { status: refusal.status, reason: refusal.reason });
+        return c.text(`${refusal.reason}\n`, refusal.status, refusal.headers);
+      }
       await next();
     },
-    upgradeWebSocket(() => createEchoEvents()),
+    runtime.upgradeWebSocket((c) => createEchoEvents(context, runtime.remoteAddress?.(c)), {
+      protocols: settings.subprotocols,
+      keepAliveInterval: settings.keepAliveInterval,
+    }),
   );
-  return app;
+  return Object.assign(app, { connections });
 }

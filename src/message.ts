@@ -31,3 +31,22 @@ function bytesOf(view: ArrayBufferView): Uint8Array<ArrayBuffer> {
   if (view.buffer instanceof ArrayBuffer) return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
   return new Uint8Array(view.buffer, view.byteOffset, view.byteLength).slice();
 }
+
+/**
+ * The size of a message in bytes, as it was on the wire: UTF-8 for text.
+ * Counted without encoding the string, since this runs for every message.
+ */
+export function byteLength(data: WSMessageReceive | ArrayBufferView): number {
+  if (typeof data !== "string") return data instanceof Blob ? data.size : data.byteLength;
+  let bytes = data.length;
+  for (let i = 0; i < data.length; i++) {
+    const unit = data.charCodeAt(i);
+    if (unit < 0x80) continue;
+    if (unit < 0x800) bytes += 1;
+    else if (unit >= 0xd800 && unit <= 0xdbff) {
+      bytes += 2; // a surrogate pair: 2 UTF-16 units, 4 UTF-8 bytes
+      i++;
+    } else bytes += 2;
+  }
+  return bytes;
+}

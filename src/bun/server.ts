@@ -1,21 +1,30 @@
-// Bun entry point: Hono's Bun adapter over `Bun.serve`.
-import { serveStatic, upgradeWebSocket, websocket } from "hono/bun";
+// Bun entry point: `bun src/bun/server.ts`.
+import { serveStatic } from "hono/bun";
+import process from "node:process";
 import { createApp } from "../app.ts";
 import { readListenOptions, readyLine } from "../listen.ts";
+import { createLogger } from "../log.ts";
+import { readOptions } from "../options.ts";
+import { shutdown } from "../shutdown.ts";
+import { runtime, websocketHandler } from "./runtime.ts";
 
 const { port, hostname } = readListenOptions(Bun.env);
+const options = readOptions(Bun.env);
+const log = createLogger(options.logLevel);
 const app = createApp({
-  runtime: "bun",
-  upgradeWebSocket,
+  runtime,
+  options,
+  log,
   // Relative to the working directory: run from the project root, as the npm scripts do.
   serveStatic: serveStatic({ root: "./public" }),
 });
 
-const server = Bun.serve({
-  port,
-  hostname,
-  fetch: app.fetch,
-  // Bun's default limit is 16 MiB; state it, since the echo promises 16 MiB messages.
-  websocket: { ...websocket, maxPayloadLength: 16 * 1024 * 1024 },
-});
+const server = Bun.serve({ port, hostname, fetch: app.fetch, websocket: websocketHandler(options) });
 console.log(readyLine("bun", hostname, server.port ?? port));
+
+const stop = () =>
+  shutdown({ stopAccepting: () => void server.stop(), connections: app.connections, log }).finally(() =>
+    process.exit(0)
+  );
+process.once("SIGTERM", stop);
+process.once("SIGINT", stop);

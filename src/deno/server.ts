@@ -1,19 +1,33 @@
-// Deno entry point: `Deno.serve`, Hono's Deno static files, and our own upgrade helper.
+// Deno entry point: `deno task start`.
 import { serveStatic } from "hono/deno";
 import { createApp } from "../app.ts";
 import { readListenOptions, readyLine } from "../listen.ts";
-import { upgradeWebSocket } from "./websocket.ts";
+import { createLogger } from "../log.ts";
+import { readOptions } from "../options.ts";
+import { shutdown } from "../shutdown.ts";
+import { runtime } from "./runtime.ts";
 
-const { port, hostname } = readListenOptions(Deno.env.toObject());
+const env = Deno.env.toObject();
+const { port, hostname } = readListenOptions(env);
+const options = readOptions(env);
+const log = createLogger(options.logLevel);
 const app = createApp({
-  runtime: "deno",
-  upgradeWebSocket,
+  runtime,
+  options,
+  log,
   // Relative to the working directory: run from the project root, as `deno task start` does.
   serveStatic: serveStatic({ root: "./public" }),
 });
 
-Deno.serve({
+const server = Deno.serve({
   port,
   hostname,
   onListen: (addr) => console.log(readyLine("deno", hostname, addr.port)),
 }, app.fetch);
+
+const stop = () =>
+  shutdown({ stopAccepting: () => void server.shutdown(), connections: app.connections, log }).finally(() =>
+    Deno.exit(0)
+  );
+Deno.addSignalListener("SIGTERM", stop);
+Deno.addSignalListener("SIGINT", stop);

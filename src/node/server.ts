@@ -1,20 +1,31 @@
-// Node entry point: `@hono/node-server` v2 with `ws` for WebSockets.
-import { serve, upgradeWebSocket } from "@hono/node-server";
+// Node entry point: `node dist/node.js` (built by `npm run build`).
+import { serve } from "@hono/node-server";
 import { serveStatic } from "@hono/node-server/serve-static";
 import process from "node:process";
-import { WebSocketServer } from "ws";
 import { createApp } from "../app.ts";
 import { readListenOptions, readyLine } from "../listen.ts";
+import { createLogger } from "../log.ts";
+import { readOptions } from "../options.ts";
+import { shutdown } from "../shutdown.ts";
+import { createWebSocketServer, runtime } from "./runtime.ts";
 
 const { port, hostname } = readListenOptions(process.env);
+const options = readOptions(process.env);
+const log = createLogger(options.logLevel);
 const app = createApp({
-  runtime: "node",
-  upgradeWebSocket,
+  runtime,
+  options,
+  log,
   // Relative to the working directory: run from the project root, as the npm scripts do.
   serveStatic: serveStatic({ root: "./public" }),
 });
 
-serve(
-  { fetch: app.fetch, port, hostname, websocket: { server: new WebSocketServer({ noServer: true }) } },
+const server = serve(
+  { fetch: app.fetch, port, hostname, websocket: { server: createWebSocketServer(options) } },
   (info) => console.log(readyLine("node", hostname, info.port)),
 );
+
+const stop = () =>
+  shutdown({ stopAccepting: () => server.close(), connections: app.connections, log }).finally(() => process.exit(0));
+process.once("SIGTERM", stop);
+process.once("SIGINT", stop);

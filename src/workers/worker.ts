@@ -1,6 +1,12 @@
-// Workers entry point. `public/` is served by Static Assets (wrangler.toml),
-// before the Worker runs, so the app has no static middleware here.
+// Workers entry point: `wrangler dev`. `public/` is served by Static Assets
+// (wrangler.toml) before the Worker runs, so the app has no static middleware.
+// Options come from the Worker's vars (wrangler.toml [vars], or `--var`).
+import { env } from "cloudflare:workers";
 import { createApp } from "../app.ts";
-import { upgradeWebSocket } from "./websocket.ts";
+import { createLogger } from "../log.ts";
+import { readOptions } from "../options.ts";
+import { runtime } from "./runtime.ts";
 
-export default createApp({ runtime: "workers", upgradeWebSocket });
+const options = readOptions(env as unknown as Record<string, unknown>);
+
+export default createApp({ runtime, options, log: createLogger(options.logLevel) });

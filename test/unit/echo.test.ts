@@ -1,13 +1,20 @@
 import { WSContext, type WSMessageReceive } from "hono/ws";
 import { describe, expect, test } from "vitest";
-import { createEchoEvents } from "../../src/echo.ts";
+import { ConnectionRegistry } from "../../src/connections.ts";
+import { createEchoEvents, type EchoContext } from "../../src/echo.ts";
+import { createLogger } from "../../src/log.ts";
+import { DEFAULT_OPTIONS, type EchoOptions } from "../../src/options.ts";
+import type { SocketControl } from "../../src/socket-control.ts";
 
-function fakeSocket() {
+function fakeSocket({ failSend = false } = {}) {
   const sent: (string | number[])[] = [];
   const closes: [number | undefined, string | undefined][] = [];
   let readyState: 0 | 1 | 2 | 3 = 1;
   const ws = new WSContext({
-    send: (data) => sent.push(typeof data === "string" ? data : [...new Uint8Array(data as ArrayBuffer)]),
+    send: (data) => {
+      if (failSend) throw new Error("send failed");
+      sent.push(typeof data === "string" ? data : [...new Uint8Array(data as ArrayBuffer)]);
+    },
     close: (code, reason) => {
       closes.push([code, reason]);
       readyState = 2;
@@ -19,14 +26,27 @@ function fakeSocket() {
   return { ws, sent, closes, setState: (s: 0 | 1 | 2 | 3) => (readyState = s) };
 }
 
+function context(options: Partial<EchoOptions> = {}, control: Partial<SocketControl> = {}) {
+  const lines: Record<string, unknown>[] = [];
+  const ctx: EchoContext = {
+    options: { ...DEFAULT_OPTIONS, ...options },
+    connections: new ConnectionRegistry(),
+    log: createLogger("debug", (line) => lines.push(JSON.parse(line))),
+    control: () => ({ bufferedAmount: () => 0, terminate: () => {}, ...control }),
+  };
+  return { ctx, lines };
+}
+
 const message = (data: WSMessageReceive) => new MessageEvent("message", { data });
 // Node 20 has no global CloseEvent; the echo reads only `code` and `reason`.
 const closeEvent = (code: number, reason = "") => Object.assign(new Event("close"), { code, reason }) as CloseEvent;
+const open = new Event("open");
 
 describe("echo", () => {
   test("text and binary go back with their type", () => {
     const { ws, sent } = fakeSocket();
-    const events = createEchoEvents();
+    const events = createEchoEvents(context().ctx);
+    events.onOpen!(open, ws);
     events.onMessage!(message("hi"), ws);
     events.onMessage!(message(new Uint8Array([1, 2]).buffer), ws);
     expect(sent).toEqual(["hi", [1, 2]]);
@@ -34,7 +54,8 @@ describe("echo", () => {
 
   test("messages after a Blob wait for it, so the order is kept", async () => {
     const { ws, sent } = fakeSocket();
-    const events = createEchoEvents();
+    const events = createEchoEvents(context().ctx);
+    events.onOpen!(open, ws);
     events.onMessage!(message("first"), ws);
     events.onMessage!(message(new Blob([new Uint8Array([7])])), ws);
     events.onMessage!(message("third"), ws);
@@ -47,22 +68,89 @@ describe("echo", () => {
     expect(sent.at(-1)).toBe("fifth");
   });
 
+  test("a message over maxMessageSize closes with 1009, counting UTF-8 bytes", () => {
+    const { ws, sent, closes } = fakeSocket();
+    const events = createEchoEvents(context({ maxMessageSize: 4 }).ctx);
+    events.onOpen!(open, ws);
+    events.onMessage!(message("€"), ws); // 3 bytes
+    events.onMessage!(message("€€"), ws); // 6 bytes
+    expect(sent).toEqual(["€"]);
+    expect(closes).toEqual([[1009, "message of 6 bytes exceeds 4"]]);
+  });
+
+  test("an exception in the echo path closes this connection with 1011 and is logged", () => {
+    const { ctx, lines } = context();
+    const broken = fakeSocket({ failSend: true });
+    const healthy = fakeSocket();
+    const a = createEchoEvents(ctx);
+    const b = createEchoEvents(ctx);
+    a.onOpen!(open, broken.ws);
+    b.onOpen!(open, healthy.ws);
+    a.onMessage!(message("x"), broken.ws);
+    b.onMessage!(message("y"), healthy.ws);
+    expect(broken.closes).toEqual([[1011, "internal error"]]);
+    expect(healthy.sent).toEqual(["y"]);
+    expect(healthy.closes).toEqual([]);
+    expect(lines.some((l) => l.level === "error" && l.msg === "ws echo failed")).toBe(true);
+  });
+
+  test("a send buffer over the high-water mark pauses reading where the runtime can", () => {
+    let buffered = 0;
+    const calls: string[] = [];
+    const { ctx } = context({}, {
+      bufferedAmount: () => buffered,
+      pause: () => calls.push("pause"),
+      resume: () => calls.push("resume"),
+    });
+    const { ws, closes } = fakeSocket();
+    const events = createEchoEvents(ctx);
+    events.onOpen!(open, ws);
+    buffered = 2 * 1024 * 1024;
+    events.onMessage!(message("x"), ws);
+    expect(calls).toEqual(["pause"]);
+    expect(closes).toEqual([]);
+    events.onClose!(closeEvent(1000), ws);
+  });
+
+  test("…and closes with 1008 where it cannot pause, never dropping a message", () => {
+    const { ctx } = context({}, { bufferedAmount: () => 2 * 1024 * 1024 });
+    const { ws, sent, closes } = fakeSocket();
+    const events = createEchoEvents(ctx);
+    events.onOpen!(open, ws);
+    events.onMessage!(message("x"), ws);
+    expect(sent).toEqual(["x"]);
+    expect(closes).toEqual([[1008, "send buffer full: the client is not reading"]]);
+  });
+
   test("the client's close code and reason are echoed", () => {
     const { ws, closes } = fakeSocket();
-    createEchoEvents().onClose!(closeEvent(4000, "bye"), ws);
+    createEchoEvents(context().ctx).onClose!(closeEvent(4000, "bye"), ws);
     expect(closes).toEqual([[4000, "bye"]]);
   });
 
   test("a close without a status is answered without one: 1005 is never sent", () => {
     const { ws, closes } = fakeSocket();
-    createEchoEvents().onClose!(closeEvent(1005), ws);
+    createEchoEvents(context().ctx).onClose!(closeEvent(1005), ws);
     expect(closes).toEqual([[undefined, undefined]]);
   });
 
   test("nothing is sent on a socket the runtime already closed", () => {
     const { ws, closes, setState } = fakeSocket();
     setState(3);
-    createEchoEvents().onClose!(closeEvent(1000), ws);
+    createEchoEvents(context().ctx).onClose!(closeEvent(1000), ws);
     expect(closes).toEqual([]);
+  });
+
+  test("one log line at open and one at close, with the connection's figures", () => {
+    const { ctx, lines } = context();
+    const { ws } = fakeSocket();
+    const events = createEchoEvents(ctx, "10.0.0.1");
+    events.onOpen!(open, ws);
+    events.onMessage!(message("abc"), ws);
+    events.onClose!(closeEvent(1000, "done"), ws);
+    expect(lines.map((l) => l.msg)).toEqual(["ws open", "ws close"]);
+    expect(lines[0]).toMatchObject({ level: "info", remote: "10.0.0.1" });
+    expect(lines[1]).toMatchObject({ code: 1000, reason: "done", messages: 1, bytes: 3 });
+    expect(ctx.connections.size).toBe(0);
   });
 });

@@ -1,0 +1,58 @@
+// Deno: `Deno.serve` and `Deno.upgradeWebSocket`, through our own upgrade helper.
+import { getConnInfo } from "hono/deno";
+import { defineWebSocketHelper, WSContext } from "hono/ws";
+import { selectSubprotocol } from "../handshake.ts";
+import type { EchoRuntime, UpgradeOptions } from "../runtime.ts";
+import { isWebSocketUpgrade } from "../upgrade.ts";
+
+/**
+ * `upgradeWebSocket` on Hono's `defineWebSocketHelper`, in the shape of
+ * `hono/deno`'s. Why not that one: it compares `Upgrade` to the exact string
+ * "websocket" (RFC 9110 makes the token case-insensitive), and it answers the
+ * client's first sub-protocol whether or not the server speaks it.
+ *
+ * Deno's WebSocket has no ping method: Deno pings by itself. With
+ * `idleTimeout` it sends a ping after that long without traffic and closes
+ * with 1001 when no pong follows within half of it; so KEEP_ALIVE_INTERVAL_MS
+ * maps to `idleTimeout` and KEEP_ALIVE_TIMEOUT_MS has no effect here.
+ */
+export const upgradeWebSocket = defineWebSocketHelper<WebSocket, UpgradeOptions>((c, events, options) => {
+  if (!isWebSocketUpgrade(c.req.raw.headers)) return;
+  const protocol = selectSubprotocol(c.req.header("sec-websocket-protocol") ?? null, options?.protocols ?? []);
+  const { response, socket } = Deno.upgradeWebSocket(c.req.raw, {
+    ...(protocol ? { protocol } : {}),
+    idleTimeout: (options?.keepAliveInterval ?? 0) / 1000,
+  });
+  socket.binaryType = "arraybuffer";
+  const ws = new WSContext<WebSocket>({
+    send: (data) => socket.send(data),
+    close: (code, reason) => socket.close(code, reason),
+    raw: socket,
+    get readyState() {
+      return socket.readyState as 0 | 1 | 2 | 3;
+    },
+    url: c.req.url,
+    get protocol() {
+      return socket.protocol;
+    },
+  });
+  if (events.onOpen) socket.onopen = (event) => events.onOpen?.(event, ws);
+  if (events.onMessage) socket.onmessage = (event) => events.onMessage?.(event, ws);
+  if (events.onClose) socket.onclose = (event) => events.onClose?.(event, ws);
+  if (events.onError) socket.onerror = (event) => events.onError?.(event, ws);
+  return response;
+});
+
+export const runtime: EchoRuntime = {
+  name: "deno",
+  upgradeWebSocket,
+  socketControl: ({ raw }) => {
+    const socket = raw as WebSocket;
+    return {
+      bufferedAmount: () => socket.bufferedAmount,
+      // No way to drop a Deno WebSocket without a close frame; this one is not waited for.
+      terminate: () => socket.close(1001, "going away"),
+    };
+  },
+  remoteAddress: (c) => getConnInfo(c).remote.address,
+};

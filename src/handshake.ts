@@ -1,0 +1,68 @@
+import type { EchoOptions } from "./options.ts";
+
+/** Why a WebSocket handshake is refused: the HTTP answer it gets instead of 101. */
+export interface Refusal {
+  status: 400 | 403 | 426 | 503;
+  reason: string;
+  headers?: Record<string, string>;
+}
+
+/** A key is 16 random bytes in base64 (RFC 6455 §4.1): 22 characters and "==". */
+const KEY = /^[A-Za-z0-9+/]{21}[AQgw]==$/;
+
+/**
+ * Our acceptance rules for a request already known to be a handshake, checked
+ * before the runtime upgrades so the answer is the same on every runtime:
+ * version (426, RFC 6455 §4.4), key (400, §4.2.1), origin (403, the defence
+ * against cross-site WebSocket hijacking; Origin is not authentication), and
+ * capacity (503 with Retry-After, RFC 9110 §15.6.4).
+ */
+export function refuseHandshake(
+  headers: Headers,
+  options: Pick<EchoOptions, "allowedOrigins" | "maxConnections">,
+  openConnections: number,
+): Refusal | undefined {
+  const version = headers.get("sec-websocket-version");
+  if (version?.trim() !== "13") {
+    return {
+      status: 426,
+      reason: `unsupported Sec-WebSocket-Version ${JSON.stringify(version)}; this server speaks 13`,
+      headers: { "Sec-WebSocket-Version": "13" },
+    };
+  }
+  const key = headers.get("sec-websocket-key");
+  if (key === null || !KEY.test(key.trim())) {
+    return { status: 400, reason: "missing or malformed Sec-WebSocket-Key" };
+  }
+  const origin = headers.get("origin");
+  if (origin !== null && options.allowedOrigins.length > 0 && !options.allowedOrigins.includes(originOf(origin))) {
+    return { status: 403, reason: `origin ${JSON.stringify(origin)} is not allowed` };
+  }
+  if (openConnections >= options.maxConnections) {
+    return { status: 503, reason: "too many connections", headers: { "Retry-After": "5" } };
+  }
+  return undefined;
+}
+
+function originOf(value: string): string {
+  try {
+    return new URL(value).origin;
+  } catch {
+    return value; // "null" and other opaque origins: compared as sent, so never matched.
+  }
+}
+
+/**
+ * The sub-protocol to answer with: the first one the client offers that the
+ * server supports (RFC 6455 §4.2.2: the server selects one of the client's
+ * values), or none. Never a protocol the client did not offer.
+ */
+export function selectSubprotocol(
+  offered: string | null | Iterable<string>,
+  supported: readonly string[],
+): string | undefined {
+  if (offered === null || supported.length === 0) return undefined;
+  const list = typeof offered === "string" ? offered.split(",").map((p) => p.trim()) : offered;
+  for (const protocol of list) if (supported.includes(protocol)) return protocol;
+  return undefined;
+}

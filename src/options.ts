@@ -1,0 +1,114 @@
+/**
+ * The service's options, one typed object on every runtime, read from the
+ * environment (Workers: wrangler.toml `[vars]` or `--var`). Modelled on ASP.NET
+ * Core's `WebSocketOptions`.
+ */
+export interface EchoOptions {
+  /** ms between server pings (ASP.NET KeepAliveInterval). 0: no pings. */
+  keepAliveInterval: number;
+  /** ms to wait for the pong after a ping before dropping the peer (ASP.NET 9 KeepAliveTimeout). 0: wait forever. */
+  keepAliveTimeout: number;
+  /** Largest message accepted, in bytes; a larger one closes the connection with 1009. */
+  maxMessageSize: number;
+  /** Origins allowed to open a WebSocket; empty: any. A request without `Origin` is always allowed. */
+  allowedOrigins: readonly string[];
+  /** Sub-protocols the server speaks, in its order of preference; empty: none. */
+  subprotocols: readonly string[];
+  /** Open WebSockets at most; past it a handshake gets 503 with Retry-After. */
+  maxConnections: number;
+  logLevel: LogLevel;
+}
+
+export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
+export type LogLevel = typeof LOG_LEVELS[number];
+
+export const MiB = 1024 * 1024;
+
+export const DEFAULT_OPTIONS: Readonly<EchoOptions> = {
+  keepAliveInterval: 30_000,
+  keepAliveTimeout: 20_000,
+  maxMessageSize: 16 * MiB,
+  allowedOrigins: [],
+  subprotocols: [],
+  maxConnections: 20_000,
+  logLevel: "info",
+};
+
+/** Where each option comes from in the environment, and what it accepts. */
+const INTEGER_OPTIONS = {
+  keepAliveInterval: { env: "KEEP_ALIVE_INTERVAL_MS", min: 0, max: 86_400_000 },
+  keepAliveTimeout: { env: "KEEP_ALIVE_TIMEOUT_MS", min: 0, max: 86_400_000 },
+  // 1 GiB: beyond what any of the runtimes will buffer for one message.
+  maxMessageSize: { env: "MAX_MESSAGE_BYTES", min: 1, max: 1024 * MiB },
+  maxConnections: { env: "MAX_CONNECTIONS", min: 1, max: 1_000_000 },
+} as const;
+
+/** A bad option value: the message names the variable and what it accepts. */
+export class OptionError extends Error {
+  override name = "OptionError";
+}
+
+type Env = Record<string, unknown>;
+
+/**
+ * Reads the options from an environment record (`process.env`,
+ * `Deno.env.toObject()`, a Worker's `env`). Unset or empty variables take the
+ * defaults; an invalid value throws an `OptionError`, so a service never starts
+ * with a setting it did not understand.
+ */
+export function readOptions(env: Env): EchoOptions {
+  const options: EchoOptions = { ...DEFAULT_OPTIONS };
+  for (const [key, { env: name, min, max }] of Object.entries(INTEGER_OPTIONS)) {
+    const raw = text(env, name);
+    if (raw === undefined) continue;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < min || value > max) {
+      throw new OptionError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+    }
+    options[key as keyof typeof INTEGER_OPTIONS] = value;
+  }
+  const origins = list(env, "ALLOWED_ORIGINS");
+  if (origins) options.allowedOrigins = origins.map(normalizeOrigin);
+  const protocols = list(env, "SUBPROTOCOLS");
+  if (protocols) {
+    const bad = protocols.find((p) => !TOKEN.test(p));
+    if (bad !== undefined) {
+      throw new OptionError(`SUBPROTOCOLS must be comma-separated tokens (RFC 6455 §4.1), got "${bad}"`);
+    }
+    options.subprotocols = protocols;
+  }
+  const level = text(env, "LOG_LEVEL");
+  if (level !== undefined) {
+    if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+      throw new OptionError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${level}"`);
+    }
+    options.logLevel = level as LogLevel;
+  }
+  return options;
+}
+
+/** RFC 7230 token: what a sub-protocol name may be. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+function text(env: Env, name: string): string | undefined {
+  const value = env[name];
+  if (value === undefined || value === null) return undefined;
+  const trimmed = String(value).trim();
+  return trimmed === "" ? undefined : trimmed;
+}
+
+function list(env: Env, name: string): string[] | undefined {
+  return text(env, name)?.split(",").map((item) => item.trim()).filter((item) => item !== "");
+}
+
+/** `https://Example.com:443/` and `https://example.com` are the same origin. */
+function normalizeOrigin(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new OptionError(`ALLOWED_ORIGINS must list origins like https://example.com, got "${value}"`);
+  }
+  if (url.origin === "null") throw new OptionError(`ALLOWED_ORIGINS: "${value}" has no origin (use http: or https:)`);
+  return url.origin;
+}

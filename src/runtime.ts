@@ -1,0 +1,31 @@
+import type { Context } from "hono";
+import type { UpgradeWebSocket, WSContext } from "hono/ws";
+import type { SocketControl } from "./socket-control.ts";
+
+export type RuntimeName = "node" | "deno" | "bun" | "workers";
+
+/**
+ * What the shared app passes as the second argument of `upgradeWebSocket`:
+ * each runtime's helper takes what it can use of it.
+ */
+export interface UpgradeOptions {
+  /** The server's sub-protocols, in preference order (see selectSubprotocol). */
+  protocols: readonly string[];
+  /** ms; Deno pings by itself and needs it at upgrade time. */
+  keepAliveInterval: number;
+}
+
+/**
+ * Everything runtime-specific the shared app needs, provided by
+ * `src/<runtime>/runtime.ts`. A gap shows in the types: Workers have no
+ * `ping`, Deno's pings are its own.
+ */
+export interface EchoRuntime {
+  name: RuntimeName;
+  // deno-lint-ignore no-explicit-any -- each runtime's socket type differs
+  upgradeWebSocket: UpgradeWebSocket<any, UpgradeOptions>;
+  /** The runtime's extra abilities for one socket, from `ws.raw`. */
+  socketControl(ws: WSContext): SocketControl;
+  /** The peer's address for the connection log, where the runtime tells it. */
+  remoteAddress?(c: Context): string | undefined;
+}
