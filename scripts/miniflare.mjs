@@ -5,6 +5,7 @@ import * as esbuild from "esbuild";
 import { Miniflare } from "miniflare";
 import process from "node:process";
 import { unstable_readConfig } from "wrangler";
+import { optionVarsFromEnv } from "./worker-vars.mjs";
 
 process.env.WRANGLER_SEND_METRICS = "false";
 const port = Number(process.env.PORT || 8080);
@@ -32,7 +33,7 @@ const mf = new Miniflare({
   scriptPath: outfile,
   compatibilityDate: config.compatibility_date,
   compatibilityFlags: config.compatibility_flags,
-  bindings: config.vars,
+  bindings: { ...config.vars, ...optionVarsFromEnv() },
   // Static Assets, as on the platform; without has_user_worker the asset router
   // answers 404 itself instead of handing `/ws` and `/healthz` to the Worker.
   assets: { directory: config.assets.directory, routerConfig: { has_user_worker: true } },

@@ -2,11 +2,13 @@
 // line once the Worker answers. Telemetry and Request.cf fetches are off.
 import { spawn } from "node:child_process";
 import process from "node:process";
+import { optionVarsFromEnv } from "./worker-vars.mjs";
 
 const port = process.env.PORT || "8080";
 const host = process.env.HOST || "127.0.0.1";
 const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
-const args = ["dev", "--port", port, "--ip", host, "--show-interactive-dev-session=false"];
+const vars = Object.entries(optionVarsFromEnv()).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
+const args = ["dev", "--port", port, "--ip", host, "--show-interactive-dev-session=false", ...vars];
 const wrangler = spawn("node_modules/.bin/wrangler", args, { env, stdio: ["ignore", "pipe", "inherit"] });
 
 let ready = false;

@@ -3,6 +3,7 @@ import { createEchoApp, type EchoApp } from "./echo-app.ts";
 import type { Logger } from "./log.ts";
 import type { EchoOptions } from "./options.ts";
 import type { EchoRuntime } from "./runtime.ts";
+import { securityHeaders } from "./security-headers.ts";
 
 export type { RuntimeName } from "./runtime.ts";
 
@@ -21,7 +22,9 @@ export interface ServiceConfig {
  */
 export function createApp({ runtime, options, log, serveStatic }: ServiceConfig): EchoApp {
   const app = createEchoApp(runtime, options, log);
-  app.get("/healthz", (c) => c.json({ status: "ok", runtime: runtime.name }));
+  // `connections`: this process's open WebSockets (on Workers: this isolate's).
+  app.get("/healthz", (c) => c.json({ status: "ok", runtime: runtime.name, connections: app.connections.size }));
+  app.use("*", securityHeaders());
   if (serveStatic) app.use("*", serveStatic);
   app.notFound((c) => c.text("Not Found\n", 404));
   app.onError((error, c) => {

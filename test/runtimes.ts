@@ -21,6 +21,24 @@ export interface Capabilities {
    * initiated with a GET request", kj/compat/http.c++). Our app says 405.
    */
   nonGetHandshakeStatus: 405 | 400 | 500;
+  /**
+   * Keep-alive pings: "own" (ours: KEEP_ALIVE_INTERVAL_MS and _TIMEOUT_MS),
+   * "runtime" (Deno's idleTimeout: a ping after that long idle, 1001 when no
+   * pong within half of it), "none" (workerd has no ping API).
+   */
+  serverPings: "own" | "runtime" | "none";
+  /**
+   * A client that sends but never reads: "pause" (reading stops at the
+   * high-water mark, TCP pushes back), "close" (1008: the runtime cannot pause),
+   * "none" (no bufferedAmount to watch: workerd queues by itself).
+   */
+  flowControl: "pause" | "close" | "none";
+  /**
+   * What a handshake with Sec-WebSocket-Version 8 gets: 426 naming 13 from our
+   * app, except under `wrangler dev`, whose local proxy answers 400 ("The
+   * requested WebSocket version is not supported.") before the Worker runs.
+   */
+  badVersionStatus: 426 | 400;
 }
 
 export interface RuntimeUnderTest {
@@ -41,7 +59,14 @@ export const node: RuntimeUnderTest = {
   runtime: "node",
   script: "start:node",
   requires: "dist/node.js",
-  capabilities: { gracefulShutdown: true, upgradeHeaderOn426: true, nonGetHandshakeStatus: 405 },
+  capabilities: {
+    gracefulShutdown: true,
+    upgradeHeaderOn426: true,
+    nonGetHandshakeStatus: 405,
+    serverPings: "own",
+    flowControl: "pause",
+    badVersionStatus: 426,
+  },
 };
 
 export const deno: RuntimeUnderTest = {
@@ -49,7 +74,13 @@ export const deno: RuntimeUnderTest = {
   runtime: "deno",
   script: "start:deno",
   requires: "node_modules/deno/deno",
-  capabilities: { gracefulShutdown: true, upgradeHeaderOn426: true, nonGetHandshakeStatus: 400 },
+  capabilities: {
+    gracefulShutdown: true,
+    upgradeHeaderOn426: true,
+    nonGetHandshakeStatus: 400,
+    serverPings: "runtime",
+    flowControl: "close",
+  },
 };
 
 export const bun: RuntimeUnderTest = {
@@ -57,13 +88,27 @@ export const bun: RuntimeUnderTest = {
   runtime: "bun",
   script: "start:bun",
   requires: "node_modules/.bin/bun",
-  capabilities: { gracefulShutdown: true, upgradeHeaderOn426: true, nonGetHandshakeStatus: 405 },
+  capabilities: {
+    gracefulShutdown: true,
+    upgradeHeaderOn426: true,
+    nonGetHandshakeStatus: 405,
+    serverPings: "own",
+    flowControl: "pause",
+    badVersionStatus: 426,
+  },
 };
 
 const workers = {
   runtime: "workers",
   requires: "node_modules/.bin/workerd",
-  capabilities: { gracefulShutdown: false, upgradeHeaderOn426: false, nonGetHandshakeStatus: 500 },
+  capabilities: {
+    gracefulShutdown: false,
+    upgradeHeaderOn426: false,
+    nonGetHandshakeStatus: 500,
+    serverPings: "none",
+    flowControl: "none",
+    badVersionStatus: 426,
+  },
 } as const;
 
 export const workersMiniflare: RuntimeUnderTest = {
@@ -77,6 +122,7 @@ export const workersWrangler: RuntimeUnderTest = {
   label: "workers (wrangler dev)",
   script: "start:workers",
   readyTimeoutMs: 90_000,
+  capabilities: { ...workers.capabilities, badVersionStatus: 400 },
 };
 
 /**

@@ -4,12 +4,16 @@
  * one call to `describeRuntime`.
  */
 import { readFileSync } from "node:fs";
+import { Socket } from "node:net";
 import process from "node:process";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { EchoClient } from "./harness/client.ts";
-import { closePayload, encodeFrame, Opcode } from "./harness/frames.ts";
+import { closePayload, encodeFrame, FrameReader, Opcode } from "./harness/frames.ts";
+import { sleep, until, within } from "./harness/deadline.ts";
+import { serverProcess } from "./harness/proc.ts";
 import { get, rawRequest, RawWebSocket } from "./harness/raw.ts";
 import { type ServerProcess, startServer } from "./harness/server-process.ts";
+import { describeProduction } from "./production.ts";
 import { missing, type RuntimeUnderTest } from "./runtimes.ts";
 
 const KiB = 1024;
@@ -230,8 +234,111 @@ export function describeRuntime(rt: RuntimeUnderTest): void {
         const response = await fetch(`${server.origin}/healthz`);
         expect(response.status).toBe(200);
         expect(response.headers.get("content-type")).toMatch(/^application\/json/);
-        expect(await response.json()).toEqual({ status: "ok", runtime: rt.runtime });
+        expect(await response.json()).toEqual({ status: "ok", runtime: rt.runtime, connections: expect.any(Number) });
       });
     });
+
+    describe("flow control (default options)", () => {
+      test(
+        `flow control: a client that never reads is ${
+          rt.capabilities.flowControl === "pause"
+            ? "paused"
+            : rt.capabilities.flowControl === "close"
+            ? "closed with 1008"
+            : "not limited (pinned)"
+        }, nothing lost`,
+        async () => {
+          // A raw TCP client, to stop reading at will.
+          const tcp = new Socket();
+          let ended = false;
+          tcp.on("error", () => (ended = true)); // a reset is an outcome checked below
+          tcp.on("close", () => (ended = true));
+          await within(
+            5_000,
+            "the TCP connection",
+            new Promise<void>((resolve) => tcp.connect(server.port, "127.0.0.1", resolve)),
+          );
+          const key = "dGhlIHNhbXBsZSBub25jZQ==";
+          tcp.write(
+            `GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+          );
+          const reader = new FrameReader();
+          const frames: { opcode: number; payload: Buffer }[] = [];
+          let head = Buffer.alloc(0);
+          let upgraded = false;
+          tcp.on("data", (chunk: Buffer) => {
+            if (!upgraded) {
+              head = Buffer.concat([head, chunk]);
+              const end = head.indexOf("\r\n\r\n");
+              if (end < 0) return;
+              upgraded = true;
+              chunk = head.subarray(end + 4);
+            }
+            frames.push(...reader.push(chunk));
+          });
+          await until(5_000, "the 101 answer", () => upgraded);
+          tcp.pause(); // from here on the client reads nothing
+
+          const target = serverProcess(server.pid);
+          const before = target.rssBytes;
+          const message = 16 * 1024;
+          const frame = (i: number) => {
+            const payload = Buffer.alloc(message, i & 0xff);
+            payload.writeUInt32BE(i, 0);
+            return encodeFrame(Opcode.binary, payload);
+          };
+          // Send until TCP pushes back (the server stopped reading) or 64 MiB went out.
+          let sent = 0;
+          const deadline = Date.now() + 15_000;
+          while (sent * message < 64 * 1024 * 1024 && Date.now() < deadline && !tcp.destroyed) {
+            if (!tcp.write(frame(sent++))) {
+              const drained = await Promise.race([
+                new Promise<boolean>((resolve) => tcp.once("drain", () => resolve(true))),
+                sleep(1_000).then(() => false),
+              ]);
+              if (!drained) break;
+            }
+          }
+          await sleep(500);
+          const growth = serverProcess(server.pid).rssBytes - before;
+
+          tcp.resume();
+          const closedCodes = () =>
+            frames.filter((f) => f.opcode === Opcode.close).map((f) => f.payload.readUInt16BE(0));
+          if (rt.capabilities.flowControl === "pause") {
+            // Paused, not closed: every message sent comes back, in order.
+            expect(sent * message, "bytes the client pushed before TCP pushed back").toBeLessThan(64 * 1024 * 1024);
+            await until(30_000, `all ${sent} echoes`, () => frames.length >= sent, 20);
+            frames.slice(0, sent).forEach((f, i) => expect(f.payload.readUInt32BE(0), `echo #${i}`).toBe(i));
+            expect(closedCodes()).toEqual([]);
+          } else {
+            await until(
+              30_000,
+              "the close frame, the end of the connection, or all echoes",
+              () => closedCodes().length > 0 || ended || frames.length >= sent,
+              20,
+            );
+            const data = frames.filter((f) => f.opcode !== Opcode.close);
+            // Whatever came back is a gap-free prefix of what was sent.
+            data.forEach((f, i) => expect(f.payload.readUInt32BE(0), `echo #${i}`).toBe(i));
+            if (rt.capabilities.flowControl === "close") {
+              // The server closes with 1008. The client is still sending, so closing the
+              // socket with unread data in it makes the kernel reset the connection: the
+              // client may see the reset (an error, never silence) before the close frame.
+              expect(closedCodes().length > 0 || ended, "the connection ended").toBe(true);
+              if (closedCodes().length > 0) expect(closedCodes()).toEqual([1008]);
+            } else expect(data.length).toBe(sent);
+          }
+          // The documented bound: 1 MiB high-water mark, one message, the runtime's own buffers.
+          if (rt.capabilities.flowControl !== "none") {
+            expect(growth, "server RSS growth").toBeLessThan(64 * 1024 * 1024);
+          }
+          tcp.destroy();
+        },
+        90_000,
+      );
+    });
+
+    describeProduction(rt, reason && `CI=true and ${reason}`);
   });
 }

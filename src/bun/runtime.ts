@@ -31,7 +31,9 @@ export const upgradeWebSocket = defineWebSocketHelper<ServerWebSocket<SocketData
     const protocol = selectSubprotocol(c.req.header("sec-websocket-protocol") ?? null, options?.protocols ?? []);
     const upgraded = server.upgrade(c.req.raw, {
       data: { events, url: new URL(c.req.url), protocol: protocol ?? null },
-      headers: protocol ? { "Sec-WebSocket-Protocol": protocol } : undefined,
+      // Without the header Bun answers the client's first offer, spoken or not; an
+      // empty value makes it answer none.
+      headers: { "Sec-WebSocket-Protocol": protocol ?? "" },
     });
     // Bun has written the 101 itself; the Response returned here is not sent.
     if (upgraded) return new Response(null);

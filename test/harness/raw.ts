@@ -14,7 +14,8 @@ export interface RawResponse extends HttpHead {
 
 /**
  * Sends one hand-written HTTP/1.1 request and reads the answer until the server
- * closes. For requests `fetch` would normalise (`/../x`, odd header casing).
+ * closes or, when it keeps the connection, until the body its Content-Length
+ * announces is in. For requests `fetch` would normalise (`/../x`, odd header casing).
  */
 export async function rawRequest(port: number, request: string, ms = 10_000): Promise<RawResponse> {
   const socket = connect(port, "127.0.0.1");
@@ -29,6 +30,9 @@ export async function rawRequest(port: number, request: string, ms = 10_000): Pr
         socket.once("end", resolve);
         socket.once("close", resolve);
         socket.once("error", reject);
+        socket.on("data", () => {
+          if (complete(Buffer.concat(chunks).toString("latin1"))) resolve(undefined);
+        });
       }),
     );
   } finally {
@@ -38,6 +42,13 @@ export async function rawRequest(port: number, request: string, ms = 10_000): Pr
   const split = text.indexOf("\r\n\r\n");
   if (split < 0) throw new Error(`no complete HTTP head in ${JSON.stringify(text.slice(0, 200))}`);
   return { ...parseHead(text.slice(0, split)), body: text.slice(split + 4) };
+}
+
+function complete(text: string): boolean {
+  const split = text.indexOf("\r\n\r\n");
+  if (split < 0) return false;
+  const length = /\r\ncontent-length:\s*(\d+)/i.exec(text.slice(0, split))?.[1];
+  return length !== undefined && text.length - split - 4 >= Number(length);
 }
 
 /** A GET with `Connection: close`, so rawRequest sees the end of the answer. */
@@ -154,8 +165,18 @@ export class RawWebSocket {
     );
   }
 
+  /** Whether the server has closed the TCP connection (or it was reset). */
+  get isEnded(): boolean {
+    return this.#ended;
+  }
+
   destroy(): void {
     this.#socket.destroy();
+  }
+
+  /** Drops the connection with a TCP RST instead of a FIN, as a crashed peer would. */
+  reset(): void {
+    this.#socket.resetAndDestroy();
   }
 
   #push(chunk: Buffer): void {

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import process from "node:process";
 import { sleep, until, within } from "./deadline.ts";
+import { serverProcess } from "./proc.ts";
 
 /** A runtime started through its npm script, as a user would start it. */
 export interface ServerProcess {
@@ -18,6 +19,11 @@ export interface ServerProcess {
    * waits until no process of the group is left.
    */
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
+  /**
+   * Sends `signal` to the serving process alone (the runtime, or workerd), as a
+   * process manager would; npm does not pass SIGTERM on to its script.
+   */
+  signal(signal: NodeJS.Signals): void;
 }
 
 /** The line every runtime prints once it is ready (src/listen.ts, scripts/*.mjs). */
@@ -77,6 +83,7 @@ export async function startServer(
     output: () => output,
     exited,
     stop: (signal = "SIGTERM", graceMs = 10_000) => stopGroup(child, pid, exited, signal, graceMs),
+    signal: (signal) => process.kill(serverProcess(pid).pid, signal),
   };
 
   try {

@@ -72,6 +72,7 @@ describe("routing", () => {
     expect(await (await app({ ...runtime, name: "workers" }).request("/healthz")).json()).toEqual({
       status: "ok",
       runtime: "workers",
+      connections: 0,
     });
   });
 
