@@ -28,6 +28,12 @@ export const PRODUCTION_ENV = {
 
 export function describeProduction(rt: RuntimeUnderTest, skipReason?: string): void {
   const caps = rt.capabilities;
+  test("an invalid option stops the start-up with a message naming it and its range", async () => {
+    if (skipReason) throw new Error(skipReason);
+    const start = startServer(rt.script, { env: { MAX_MESSAGE_BYTES: "lots" }, readyTimeoutMs: rt.readyTimeoutMs });
+    await expect(start).rejects.toThrow(/MAX_MESSAGE_BYTES must be an integer from 1 to 1073741824, got "lots"/);
+  }, 120_000);
+
   describe("production options", () => {
     let server: ServerProcess;
     const ws = () => `ws://127.0.0.1:${server.port}/ws`;
