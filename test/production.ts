@@ -34,6 +34,36 @@ export function describeProduction(rt: RuntimeUnderTest, skipReason?: string): v
     await expect(start).rejects.toThrow(/MAX_MESSAGE_BYTES must be an integer from 1 to 1073741824, got "lots"/);
   }, 120_000);
 
+  if (caps.devProxy) {
+    describe("production options (proven on the Miniflare leg; here wrangler dev's proxy is pinned)", () => {
+      let server: ServerProcess;
+      beforeAll(async () => {
+        if (skipReason) throw new Error(skipReason);
+        server = await startServer(rt.script, { env: PRODUCTION_ENV, readyTimeoutMs: rt.readyTimeoutMs });
+      }, 120_000);
+      afterAll(() => server?.stop(), 30_000);
+
+      test("the proxy answers version 8 with 400 and passes a malformed key through", async () => {
+        const old = await RawWebSocket.open(server.port, { headers: { "Sec-WebSocket-Version": "8" } });
+        expect(old.head.status).toBe(400);
+        old.socket.destroy();
+        const badKey = await RawWebSocket.open(server.port, { headers: { "Sec-WebSocket-Key": "not-a-key" } });
+        expect(badKey.head.status).toBe(101);
+        badKey.socket.destroy();
+      });
+
+      test("the options reach the Worker through --var", async () => {
+        const foreign = await RawWebSocket.open(server.port, { headers: { Origin: "http://evil.example" } });
+        expect(foreign.head.status).toBe(403);
+        foreign.socket.destroy();
+        const client = await EchoClient.open(`ws://127.0.0.1:${server.port}/ws`);
+        client.send(Buffer.alloc(MAX_MESSAGE + 1));
+        expect((await within(10_000, "the close after an over-long message", client.closed)).code).toBe(1009);
+      });
+    });
+    return;
+  }
+
   describe("production options", () => {
     let server: ServerProcess;
     const ws = () => `ws://127.0.0.1:${server.port}/ws`;
