@@ -11,11 +11,13 @@ process.env.WRANGLER_SEND_METRICS = "false";
 const port = Number(process.env.PORT || 8080);
 const host = process.env.HOST || "127.0.0.1";
 const config = unstable_readConfig({ config: "wrangler.toml" });
+// WORKER_ENTRY runs another module with the same configuration (examples/worker.ts in the tests).
+const entry = process.env.WORKER_ENTRY || config.main;
 
 // Bundled as wrangler bundles it: ES modules, the `workerd` export condition.
-const outfile = "dist/worker-miniflare.js";
+const outfile = `dist/miniflare-${entry.replace(/\W+/g, "-")}.js`;
 await esbuild.build({
-  entryPoints: [config.main],
+  entryPoints: [entry],
   bundle: true,
   format: "esm",
   platform: "neutral",

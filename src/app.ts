@@ -7,6 +7,7 @@ import { securityHeaders } from "./security-headers.ts";
 
 export type { RuntimeName } from "./runtime.ts";
 
+/** What `createApp` needs: a runtime, the options and a logger, and where static files come from. */
 export interface ServiceConfig {
   runtime: EchoRuntime;
   options: EchoOptions;

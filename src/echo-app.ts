@@ -7,6 +7,7 @@ import { DEFAULT_OPTIONS, type EchoOptions } from "./options.ts";
 import type { EchoRuntime } from "./runtime.ts";
 import { isWebSocketUpgrade } from "./upgrade.ts";
 
+/** The echo endpoint's Hono app, with its open connections. */
 export interface EchoApp extends Hono {
   /** The open WebSockets, for graceful shutdown. */
   readonly connections: ConnectionRegistry;

@@ -1,5 +1,6 @@
 import { LOG_LEVELS, type LogLevel } from "./options.ts";
 
+/** Extra fields of a log line. */
 export type LogFields = Record<string, string | number | boolean | null | undefined>;
 
 /** Structured logging: one JSON object per line, filtered by level. */
@@ -10,6 +11,7 @@ export interface Logger {
   error(message: string, fields?: LogFields): void;
 }
 
+/** A logger writing at `level` and above to `write` (default: `console.log`). */
 export function createLogger(level: LogLevel, write: (line: string) => void = console.log): Logger {
   const threshold = LOG_LEVELS.indexOf(level);
   const at = (name: Exclude<LogLevel, "silent">) =>

@@ -19,11 +19,15 @@ export interface EchoOptions {
   logLevel: LogLevel;
 }
 
+/** Log levels, from most to least verbose; `silent` logs nothing. */
 export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
+/** One of {@link LOG_LEVELS}. */
 export type LogLevel = typeof LOG_LEVELS[number];
 
+/** 1 MiB in bytes. */
 export const MiB = 1024 * 1024;
 
+/** The defaults of every option, as documented in the README. */
 export const DEFAULT_OPTIONS: Readonly<EchoOptions> = {
   keepAliveInterval: 30_000,
   keepAliveTimeout: 20_000,

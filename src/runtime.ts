@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import type { UpgradeWebSocket, WSContext } from "hono/ws";
 import type { SocketControl } from "./socket-control.ts";
 
+/** The runtimes ws-echo runs on. */
 export type RuntimeName = "node" | "deno" | "bun" | "workers";
 
 /**

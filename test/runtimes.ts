@@ -58,6 +58,8 @@ export interface RuntimeUnderTest {
   /** A file without which it cannot run (its binary, or the build). */
   requires: string;
   capabilities: Capabilities;
+  /** The npm script running examples/<runtime>.ts, a host app that mounts the echo under /echo. */
+  mountScript?: string;
   /** Extra time to start (wrangler dev bundles and boots workerd). */
   readyTimeoutMs?: number;
 }
@@ -66,6 +68,7 @@ export const node: RuntimeUnderTest = {
   label: "node",
   runtime: "node",
   script: "start:node",
+  mountScript: "example:node",
   requires: "dist/node.js",
   capabilities: {
     gracefulShutdown: true,
@@ -82,6 +85,7 @@ export const deno: RuntimeUnderTest = {
   label: "deno",
   runtime: "deno",
   script: "start:deno",
+  mountScript: "example:deno",
   requires: "node_modules/deno/deno",
   capabilities: {
     gracefulShutdown: true,
@@ -98,6 +102,7 @@ export const bun: RuntimeUnderTest = {
   label: "bun",
   runtime: "bun",
   script: "start:bun",
+  mountScript: "example:bun",
   requires: "node_modules/.bin/bun",
   capabilities: {
     gracefulShutdown: true,
@@ -128,6 +133,7 @@ export const workersMiniflare: RuntimeUnderTest = {
   ...workers,
   label: "workers (miniflare)",
   script: "start:miniflare",
+  mountScript: "example:workers",
 };
 
 export const workersWrangler: RuntimeUnderTest = {

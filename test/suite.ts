@@ -13,6 +13,7 @@ import { sleep, until, within } from "./harness/deadline.ts";
 import { serverProcess } from "./harness/proc.ts";
 import { get, rawRequest, RawWebSocket } from "./harness/raw.ts";
 import { type ServerProcess, startServer } from "./harness/server-process.ts";
+import { describeMount } from "./mount.ts";
 import { describeProduction } from "./production.ts";
 import { missing, type RuntimeUnderTest } from "./runtimes.ts";
 
@@ -340,5 +341,6 @@ export function describeRuntime(rt: RuntimeUnderTest): void {
     });
 
     describeProduction(rt, reason && `CI=true and ${reason}`);
+    describeMount(rt, reason && `CI=true and ${reason}`);
   });
 }

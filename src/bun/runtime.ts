@@ -4,7 +4,7 @@ import { getBunServer, getConnInfo } from "hono/bun";
 import { defineWebSocketHelper, WSContext, type WSEvents, type WSMessageReceive } from "hono/ws";
 import { selectSubprotocol } from "../handshake.ts";
 import { HIGH_WATER_MARK } from "../flow-control.ts";
-import type { EchoOptions } from "../options.ts";
+import { DEFAULT_OPTIONS, type EchoOptions } from "../options.ts";
 import type { EchoRuntime, UpgradeOptions } from "../runtime.ts";
 
 /** What each Bun socket carries in `ws.data`. */
@@ -62,8 +62,9 @@ function contextOf(ws: ServerWebSocket<SocketData>): WSContext<ServerWebSocket<S
 
 /** The `websocket` option of `Bun.serve`, configured from our options. */
 export function websocketHandler(
-  options: Pick<EchoOptions, "maxMessageSize">,
+  options: Partial<Pick<EchoOptions, "maxMessageSize">> = {},
 ): WebSocketHandler<SocketData> {
+  const { maxMessageSize } = { ...DEFAULT_OPTIONS, ...options };
   return {
     open: (ws) => ws.data.events.onOpen?.(new Event("open"), contextOf(ws)),
     // Binary arrives as a Buffer (a Uint8Array view): passed on as it is, no copy (see ../message.ts).
@@ -75,16 +76,17 @@ export function websocketHandler(
     close: (ws, code, reason) =>
       ws.data.events.onClose?.(Object.assign(new Event("close"), { code, reason }) as CloseEvent, contextOf(ws)),
     pong: (ws) => ws.data.onPong?.(),
-    maxPayloadLength: options.maxMessageSize,
+    maxPayloadLength: maxMessageSize,
     // Our keep-alive pings (../keep-alive.ts), not Bun's idle timer.
     idleTimeout: 0,
     sendPings: false,
     // Our flow control pauses reading at HIGH_WATER_MARK; one more message may
     // still be echoed after that, so Bun's own limit sits above both.
-    backpressureLimit: HIGH_WATER_MARK * 2 + options.maxMessageSize,
+    backpressureLimit: HIGH_WATER_MARK * 2 + maxMessageSize,
   };
 }
 
+/** ws-echo on Bun: pass it to `createEchoApp` or `createApp`. */
 export const runtime: EchoRuntime = {
   name: "bun",
   upgradeWebSocket,

@@ -43,6 +43,7 @@ export const upgradeWebSocket = defineWebSocketHelper<WebSocket, UpgradeOptions>
   return response;
 });
 
+/** ws-echo on Deno: pass it to `createEchoApp` or `createApp`. */
 export const runtime: EchoRuntime = {
   name: "deno",
   upgradeWebSocket,

@@ -4,10 +4,11 @@ import { getConnInfo } from "@hono/node-server/conninfo";
 import { WebSocketServer } from "ws";
 import type { WebSocket } from "ws";
 import { selectSubprotocol } from "../handshake.ts";
-import type { EchoOptions } from "../options.ts";
+import { DEFAULT_OPTIONS, type EchoOptions } from "../options.ts";
 import type { EchoRuntime, UpgradeOptions } from "../runtime.ts";
 import type { UpgradeWebSocket } from "hono/ws";
 
+/** ws-echo on Node: pass it to `createEchoApp` or `createApp`. */
 export const runtime: EchoRuntime = {
   name: "node",
   // The sub-protocol and size limit are the WebSocketServer's (createWebSocketServer below),
@@ -32,10 +33,13 @@ export const runtime: EchoRuntime = {
  * the message size limit while reading (closing with 1009 before buffering
  * more) and answers the sub-protocol our rules pick.
  */
-export function createWebSocketServer(options: Pick<EchoOptions, "maxMessageSize" | "subprotocols">): WebSocketServer {
+export function createWebSocketServer(
+  options: Partial<Pick<EchoOptions, "maxMessageSize" | "subprotocols">> = {},
+): WebSocketServer {
+  const { maxMessageSize, subprotocols } = { ...DEFAULT_OPTIONS, ...options };
   return new WebSocketServer({
     noServer: true,
-    maxPayload: options.maxMessageSize,
-    handleProtocols: (offered) => selectSubprotocol(offered, options.subprotocols) ?? false,
+    maxPayload: maxMessageSize,
+    handleProtocols: (offered) => selectSubprotocol(offered, subprotocols) ?? false,
   });
 }

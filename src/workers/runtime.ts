@@ -42,6 +42,7 @@ export const upgradeWebSocket = defineWebSocketHelper<WebSocket, UpgradeOptions>
   });
 });
 
+/** ws-echo on Cloudflare Workers: pass it to `createEchoApp` or `createApp`. */
 export const runtime: EchoRuntime = {
   name: "workers",
   upgradeWebSocket,

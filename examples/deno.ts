@@ -1,0 +1,16 @@
+// Your own Hono app on Deno, with the echo mounted under /echo (WebSocket on /echo/ws).
+// From JSR or npm: import { createEchoApp } from "ws-echo"; import { runtime } from "ws-echo/deno";
+import { Hono } from "hono";
+import { createEchoApp } from "../src/mod.ts";
+import { runtime } from "../src/deno/runtime.ts";
+
+const app = new Hono();
+app.get("/hello", (c) => c.text("my app\n"));
+app.get("/healthz", (c) => c.json({ status: "ok" }));
+app.route("/echo", createEchoApp(runtime, { subprotocols: ["chat"], logLevel: "warn" }));
+
+Deno.serve({
+  port: Number(Deno.env.get("PORT") ?? 3000),
+  hostname: "127.0.0.1",
+  onListen: ({ port }) => console.log(`ws-echo (deno) listening on http://127.0.0.1:${port}`),
+}, app.fetch);

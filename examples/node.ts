@@ -1,0 +1,24 @@
+// Your own Hono app on Node, with the echo mounted under /echo (WebSocket on /echo/ws).
+// From npm: import { createEchoApp } from "ws-echo"; import { ... } from "ws-echo/node";
+import { serve } from "@hono/node-server";
+import { Hono } from "hono";
+import process from "node:process";
+import { createEchoApp } from "../src/mod.ts";
+import { createWebSocketServer, runtime } from "../src/node/runtime.ts";
+
+const options = { subprotocols: ["chat"], logLevel: "warn" } as const;
+const app = new Hono();
+app.get("/hello", (c) => c.text("my app\n"));
+app.get("/healthz", (c) => c.json({ status: "ok" }));
+app.route("/echo", createEchoApp(runtime, options));
+
+serve(
+  {
+    fetch: app.fetch,
+    port: Number(process.env.PORT ?? 3000),
+    hostname: "127.0.0.1",
+    // Node's WebSockets come from `ws`: the server enforces the size limit and picks the sub-protocol.
+    websocket: { server: createWebSocketServer(options) },
+  },
+  (info) => console.log(`ws-echo (node) listening on http://127.0.0.1:${info.port}`),
+);
