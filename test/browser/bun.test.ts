@@ -1,0 +1,4 @@
+import { describeBrowser } from "./suite.ts";
+import { bun } from "../runtimes.ts";
+
+describeBrowser(bun);

@@ -1,0 +1,4 @@
+import { describeBrowser } from "./suite.ts";
+import { deno } from "../runtimes.ts";
+
+describeBrowser(deno);

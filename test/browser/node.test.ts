@@ -1,0 +1,4 @@
+import { describeBrowser } from "./suite.ts";
+import { node } from "../runtimes.ts";
+
+describeBrowser(node);

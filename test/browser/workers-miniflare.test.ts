@@ -1,0 +1,4 @@
+import { describeBrowser } from "./suite.ts";
+import { workersMiniflare } from "../runtimes.ts";
+
+describeBrowser(workersMiniflare);
