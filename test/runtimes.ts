@@ -81,6 +81,15 @@ export const node: RuntimeUnderTest = {
   },
 };
 
+/** The same Node entry on the current LTS, installed by `npm run setup:node24` (part of `npm test`). */
+export const node24: RuntimeUnderTest = {
+  ...node,
+  label: "node 24",
+  script: "start:node24",
+  requires: ".cache/node24/node",
+  mountScript: undefined,
+};
+
 export const deno: RuntimeUnderTest = {
   label: "deno",
   runtime: "deno",

@@ -1,7 +1,7 @@
 // Bun: `Bun.serve` with its WebSocket handlers, through our own upgrade helper.
 import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
 import { getBunServer, getConnInfo } from "hono/bun";
-import { defineWebSocketHelper, WSContext, type WSEvents, type WSMessageReceive } from "hono/ws";
+import { defineWebSocketHelper, type UpgradeWebSocket, WSContext, type WSEvents, type WSMessageReceive } from "hono/ws";
 import { selectSubprotocol } from "../handshake.ts";
 import { HIGH_WATER_MARK } from "../flow-control.ts";
 import { DEFAULT_OPTIONS, type EchoOptions } from "../options.ts";
@@ -24,7 +24,10 @@ export interface SocketData {
  * server's choosing (Bun then echoes the client's first), it has no pong
  * event for keep-alive, and it builds a WSContext per event.
  */
-export const upgradeWebSocket = defineWebSocketHelper<ServerWebSocket<SocketData>, UpgradeOptions>(
+export const upgradeWebSocket: UpgradeWebSocket<ServerWebSocket<SocketData>, UpgradeOptions> = defineWebSocketHelper<
+  ServerWebSocket<SocketData>,
+  UpgradeOptions
+>(
   (c, events, options) => {
     const server = getBunServer<Server<SocketData>>(c);
     if (!server) throw new TypeError("Bun.serve must pass its server to app.fetch as the second argument");
@@ -62,7 +65,7 @@ function contextOf(ws: ServerWebSocket<SocketData>): WSContext<ServerWebSocket<S
 
 /** The `websocket` option of `Bun.serve`, configured from our options. */
 export function websocketHandler(
-  options: Partial<Pick<EchoOptions, "maxMessageSize">> = {},
+  options: Partial<EchoOptions> = {},
 ): WebSocketHandler<SocketData> {
   const { maxMessageSize } = { ...DEFAULT_OPTIONS, ...options };
   return {

@@ -1,6 +1,6 @@
 // Deno: `Deno.serve` and `Deno.upgradeWebSocket`, through our own upgrade helper.
 import { getConnInfo } from "hono/deno";
-import { defineWebSocketHelper, WSContext } from "hono/ws";
+import { defineWebSocketHelper, type UpgradeWebSocket, WSContext } from "hono/ws";
 import { selectSubprotocol } from "../handshake.ts";
 import type { EchoRuntime, UpgradeOptions } from "../runtime.ts";
 import { isWebSocketUpgrade } from "../upgrade.ts";
@@ -16,7 +16,10 @@ import { isWebSocketUpgrade } from "../upgrade.ts";
  * with 1001 when no pong follows within half of it; so KEEP_ALIVE_INTERVAL_MS
  * maps to `idleTimeout` and KEEP_ALIVE_TIMEOUT_MS has no effect here.
  */
-export const upgradeWebSocket = defineWebSocketHelper<WebSocket, UpgradeOptions>((c, events, options) => {
+export const upgradeWebSocket: UpgradeWebSocket<WebSocket, UpgradeOptions> = defineWebSocketHelper<
+  WebSocket,
+  UpgradeOptions
+>((c, events, options) => {
   if (!isWebSocketUpgrade(c.req.raw.headers)) return;
   const protocol = selectSubprotocol(c.req.header("sec-websocket-protocol") ?? null, options?.protocols ?? []);
   const { response, socket } = Deno.upgradeWebSocket(c.req.raw, {

@@ -34,7 +34,7 @@ export const runtime: EchoRuntime = {
  * more) and answers the sub-protocol our rules pick.
  */
 export function createWebSocketServer(
-  options: Partial<Pick<EchoOptions, "maxMessageSize" | "subprotocols">> = {},
+  options: Partial<EchoOptions> = {},
 ): WebSocketServer {
   const { maxMessageSize, subprotocols } = { ...DEFAULT_OPTIONS, ...options };
   return new WebSocketServer({

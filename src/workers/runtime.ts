@@ -1,6 +1,6 @@
 // Cloudflare Workers: `WebSocketPair`, through our own upgrade helper.
 import { getConnInfo } from "hono/cloudflare-workers";
-import { defineWebSocketHelper, WSContext } from "hono/ws";
+import { defineWebSocketHelper, type UpgradeWebSocket, WSContext } from "hono/ws";
 import { selectSubprotocol } from "../handshake.ts";
 import type { EchoRuntime, UpgradeOptions } from "../runtime.ts";
 import { isWebSocketUpgrade } from "../upgrade.ts";
@@ -13,7 +13,10 @@ import { isWebSocketUpgrade } from "../upgrade.ts";
  * has no `onOpen`. Here `onOpen` runs right after `accept()`, when a
  * `WebSocketPair` socket is already open.
  */
-export const upgradeWebSocket = defineWebSocketHelper<WebSocket, UpgradeOptions>((c, events, options) => {
+export const upgradeWebSocket: UpgradeWebSocket<WebSocket, UpgradeOptions> = defineWebSocketHelper<
+  WebSocket,
+  UpgradeOptions
+>((c, events, options) => {
   if (!isWebSocketUpgrade(c.req.raw.headers)) return;
   const protocol = selectSubprotocol(c.req.header("sec-websocket-protocol") ?? null, options?.protocols ?? []);
   const { 0: client, 1: server } = new WebSocketPair();
