@@ -11,7 +11,13 @@ const out = "dist/lib";
 rmSync(out, { recursive: true, force: true });
 
 await esbuild.build({
-  entryPoints: ["src/mod.ts", "src/node/runtime.ts", "src/deno/runtime.ts", "src/bun/runtime.ts", "src/workers/runtime.ts"],
+  entryPoints: [
+    "src/mod.ts",
+    "src/node/runtime.ts",
+    "src/deno/runtime.ts",
+    "src/bun/runtime.ts",
+    "src/workers/runtime.ts",
+  ],
   outbase: "src",
   outdir: out,
   bundle: true,
@@ -26,18 +32,29 @@ await esbuild.build({
 });
 
 // One declaration pass per runtime's types (their globals clash with each other).
-for (const [config, files] of [
-  ["tsconfig.json", ["src/mod.ts", "src/node/runtime.ts"]],
-  ["src/bun/tsconfig.json", ["src/bun/runtime.ts"]],
-  ["src/workers/tsconfig.json", ["src/workers/runtime.ts"]],
-]) {
+for (
+  const [config, files] of [
+    ["tsconfig.json", ["src/mod.ts", "src/node/runtime.ts"]],
+    ["src/bun/tsconfig.json", ["src/bun/runtime.ts"]],
+    ["src/workers/tsconfig.json", ["src/workers/runtime.ts"]],
+  ]
+) {
   const tsconfig = `${out}/tsconfig.${config.replaceAll("/", "-")}`;
-  writeFileSync(tsconfig, JSON.stringify({
-    extends: `../../${config}`,
-    compilerOptions: { noEmit: false, emitDeclarationOnly: true, declaration: true, outDir: ".", rootDir: "../../src" },
-    include: [],
-    files: files.map((file) => `../../${file}`),
-  }));
+  writeFileSync(
+    tsconfig,
+    JSON.stringify({
+      extends: `../../${config}`,
+      compilerOptions: {
+        noEmit: false,
+        emitDeclarationOnly: true,
+        declaration: true,
+        outDir: ".",
+        rootDir: "../../src",
+      },
+      include: [],
+      files: files.map((file) => `../../${file}`),
+    }),
+  );
   execFileSync("node_modules/.bin/tsc", ["-p", tsconfig], { stdio: "inherit" });
   rmSync(tsconfig);
 }
