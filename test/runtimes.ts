@@ -23,8 +23,8 @@ export interface Capabilities {
   nonGetHandshakeStatus: 405 | 400 | 500;
   /**
    * Keep-alive pings: "own" (ours: KEEP_ALIVE_INTERVAL_MS and _TIMEOUT_MS),
-   * "runtime" (Deno's idleTimeout: a ping after that long idle, 1001 when no
-   * pong within half of it), "none" (workerd has no ping API).
+   * "runtime" (Deno's idleTimeout: a ping after the interval without
+   * traffic, 1001 when nothing comes back within another interval), "none" (workerd has no ping API).
    */
   serverPings: "own" | "runtime" | "none";
   /**

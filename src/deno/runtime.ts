@@ -12,9 +12,11 @@ import { isWebSocketUpgrade } from "../upgrade.ts";
  * client's first sub-protocol whether or not the server speaks it.
  *
  * Deno's WebSocket has no ping method: Deno pings by itself. With
- * `idleTimeout` it sends a ping after that long without traffic and closes
- * with 1001 when no pong follows within half of it; so KEEP_ALIVE_INTERVAL_MS
- * maps to `idleTimeout` and KEEP_ALIVE_TIMEOUT_MS has no effect here.
+ * `idleTimeout` T (seconds) it sends a ping after T/2 without traffic and
+ * closes with 1001 when nothing arrives in the next T/2 (ext/websocket,
+ * `_serverHandleIdleTimeout`). So T = 2 × KEEP_ALIVE_INTERVAL_MS: a ping after
+ * the interval of silence, the peer dropped one interval later;
+ * KEEP_ALIVE_TIMEOUT_MS has no effect here.
  */
 export const upgradeWebSocket: UpgradeWebSocket<WebSocket, UpgradeOptions> = defineWebSocketHelper<
   WebSocket,
@@ -24,7 +26,7 @@ export const upgradeWebSocket: UpgradeWebSocket<WebSocket, UpgradeOptions> = def
   const protocol = selectSubprotocol(c.req.header("sec-websocket-protocol") ?? null, options?.protocols ?? []);
   const { response, socket } = Deno.upgradeWebSocket(c.req.raw, {
     ...(protocol ? { protocol } : {}),
-    idleTimeout: (options?.keepAliveInterval ?? 0) / 1000,
+    idleTimeout: (2 * (options?.keepAliveInterval ?? 0)) / 1000,
   });
   socket.binaryType = "arraybuffer";
   const ws = new WSContext<WebSocket>({
