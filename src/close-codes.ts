@@ -42,19 +42,31 @@ export interface CloseReply {
 /**
  * The answer to a client's close, given the code and reason the runtime
  * reported for it:
- * - no code (the runtime reports 1005): an empty close frame, as received;
- * - a valid code: echoed with its reason (the ASP.NET Core sample's behaviour,
- *   and what §5.5.1 calls typical);
- * - any other code: 1002, protocol error (§7.4.1: a code that must not be sent,
- *   or is undefined, is the peer breaking the protocol).
+ * - no code (reported as 1005 with no reason): an empty close frame, as received;
+ * - a valid code with a reason of at most 123 UTF-8 bytes: both echoed (the
+ *   ASP.NET Core sample's behaviour, and what §5.5.1 calls typical);
+ * - anything else is the peer breaking the protocol, answered with 1002: a code
+ *   that must not be sent or is undefined (§7.4.1); 1005 with a reason, which
+ *   can only have come as the code 1005 on the wire, since a reason needs a
+ *   code; a reason too long for a control frame (§5.5), which a runtime may
+ *   pass on, but which no close frame can carry back.
  *
- * A reason over 123 UTF-8 bytes cannot have come in a valid frame; the runtime
- * has already failed such a connection, so it is not re-checked here. Invalid
- * UTF-8 in the reason is the runtime's to detect: by the time a close event
- * exists, the reason is already a decoded string.
+ * Invalid UTF-8 in the reason is the runtime's to detect: by the time a close
+ * event exists, the reason is already a decoded string.
  */
 export function closeReply(code: number, reason: string): CloseReply {
-  if (code === CLOSE_CODES.noStatus) return {};
+  if (code === CLOSE_CODES.noStatus && reason === "") return {};
   if (!isValidCloseCode(code)) return { code: CLOSE_CODES.protocolError, reason: `invalid close code ${code}` };
+  if (!reasonFits(reason)) {
+    return { code: CLOSE_CODES.protocolError, reason: `close reason over ${MAX_CLOSE_REASON_BYTES} bytes` };
+  }
   return { code, reason };
+}
+
+const encoder = new TextEncoder();
+
+/** Whether `reason` fits a close frame: at most 123 bytes in UTF-8. */
+export function reasonFits(reason: string): boolean {
+  // Every UTF-16 unit is at most 3 UTF-8 bytes: short reasons need no encoding.
+  return reason.length * 3 <= MAX_CLOSE_REASON_BYTES || encoder.encode(reason).length <= MAX_CLOSE_REASON_BYTES;
 }

@@ -1,4 +1,5 @@
 import type { WSContext, WSEvents } from "hono/ws";
+import { closeReply } from "./close-codes.ts";
 import type { ConnectionRegistry, OpenConnection } from "./connections.ts";
 import { FlowControl } from "./flow-control.ts";
 import { startKeepAlive } from "./keep-alive.ts";
@@ -130,11 +131,20 @@ export function createEchoEvents(context: EchoContext, remoteAddress?: string): 
         messages: stats.messagesIn,
         bytes: stats.bytesIn,
       });
-      // Runtimes that answer a client's close themselves have already echoed the
-      // code; on them the socket is no longer open and this does nothing.
-      if (ws.readyState !== 1) return;
-      if (event.code === CLOSE.noStatus) ws.close();
-      else ws.close(event.code, event.reason);
+      // Node's ws, Bun and Deno answer the client's close themselves (validating the
+      // code first): the socket is CLOSED here. On Workers the answer is ours
+      // (web_socket_manual_reply_to_close in wrangler.toml, so that a reserved code
+      // is not echoed): the socket is still CLOSING and must get a close frame.
+      if (terminatedForSilence || ws.readyState === 3) return;
+      const reply = closeReply(event.code, event.reason);
+      try {
+        if (reply.code === undefined) ws.close();
+        else ws.close(reply.code, reply.reason);
+      } catch (error) {
+        // A close left unanswered hangs the client: an empty close frame is always allowed.
+        log.warn("ws close reply failed", { id, code: reply.code, error: (error as Error).message });
+        ws.close();
+      }
     },
 
     onError(event, _ws) {

@@ -58,42 +58,59 @@ export function closePayload(code: number, reason = ""): Buffer {
   return payload;
 }
 
-/** Incremental parser for the server's (unmasked) frames. */
+/**
+ * Incremental parser for the server's (unmasked) frames. Chunks are joined
+ * only once a whole frame is there, so a 16 MiB frame costs one copy, not one
+ * per TCP chunk.
+ */
 export class FrameReader {
-  #buffer: Buffer = Buffer.alloc(0);
+  #chunks: Buffer[] = [];
+  #length = 0;
+  /** Bytes the frame at the head needs before it can be parsed (0: not known yet). */
+  #needed = 0;
 
   /** Adds bytes and returns every frame now complete. */
   push(chunk: Buffer): Frame[] {
-    this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
+    this.#chunks.push(chunk);
+    this.#length += chunk.length;
     const frames: Frame[] = [];
-    for (;;) {
-      const frame = this.#next();
-      if (!frame) return frames;
+    while (this.#length >= Math.max(this.#needed, 2)) {
+      const b = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#length);
+      this.#chunks = [b];
+      const frame = this.#next(b);
+      if (!frame) break;
       frames.push(frame);
     }
+    return frames;
   }
 
-  #next(): Frame | undefined {
-    const b = this.#buffer;
-    if (b.length < 2) return undefined;
+  #next(b: Buffer): Frame | undefined {
     const masked = (b[1]! & 0x80) !== 0;
     let length = b[1]! & 0x7f;
     let offset = 2;
     if (length === 126) {
-      if (b.length < 4) return undefined;
+      if (b.length < 4) return this.#need(4);
       length = b.readUInt16BE(2);
       offset = 4;
     } else if (length === 127) {
-      if (b.length < 10) return undefined;
+      if (b.length < 10) return this.#need(10);
       length = Number(b.readBigUInt64BE(2));
       offset = 10;
     }
     const maskKey = masked ? b.subarray(offset, offset + 4) : undefined;
     if (masked) offset += 4;
-    if (b.length < offset + length) return undefined;
+    if (b.length < offset + length) return this.#need(offset + length);
     const payload = Buffer.from(b.subarray(offset, offset + length));
     if (maskKey) { for (let i = 0; i < payload.length; i++) payload[i]! ^= maskKey[i & 3]!; }
-    this.#buffer = b.subarray(offset + length);
+    const rest = b.subarray(offset + length);
+    this.#chunks = rest.length ? [rest] : [];
+    this.#length = rest.length;
+    this.#needed = 0;
     return { fin: (b[0]! & 0x80) !== 0, rsv: (b[0]! >> 4) & 0x7, opcode: b[0]! & 0xf, payload };
+  }
+
+  #need(bytes: number): undefined {
+    this.#needed = bytes;
+    return undefined;
   }
 }

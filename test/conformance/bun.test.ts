@@ -1,0 +1,4 @@
+import { bun } from "../runtimes.ts";
+import { describeConformance } from "./conformance.ts";
+
+describeConformance(bun);

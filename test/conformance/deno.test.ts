@@ -1,0 +1,4 @@
+import { deno } from "../runtimes.ts";
+import { describeConformance } from "./conformance.ts";
+
+describeConformance(deno);

@@ -1,0 +1,4 @@
+import { node } from "../runtimes.ts";
+import { describeConformance } from "./conformance.ts";
+
+describeConformance(node);

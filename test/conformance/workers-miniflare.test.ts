@@ -1,0 +1,4 @@
+import { workersMiniflare } from "../runtimes.ts";
+import { describeConformance } from "./conformance.ts";
+
+describeConformance(workersMiniflare);

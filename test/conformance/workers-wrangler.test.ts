@@ -1,0 +1,4 @@
+import { workersWrangler } from "../runtimes.ts";
+import { describeConformance } from "./conformance.ts";
+
+describeConformance(workersWrangler);
