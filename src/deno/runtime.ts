@@ -1,7 +1,8 @@
 // Deno: `Deno.serve` and `Deno.upgradeWebSocket`, through our own upgrade helper.
 import { getConnInfo } from "hono/deno";
-import { defineWebSocketHelper, type UpgradeWebSocket, WSContext } from "hono/ws";
+import { defineWebSocketHelper, type UpgradeWebSocket } from "hono/ws";
 import { selectSubprotocol } from "../handshake.ts";
+import { bindStandardWebSocket } from "../standard-websocket.ts";
 import type { EchoRuntime, UpgradeOptions } from "../runtime.ts";
 import { isWebSocketUpgrade } from "../upgrade.ts";
 
@@ -28,23 +29,8 @@ export const upgradeWebSocket: UpgradeWebSocket<WebSocket, UpgradeOptions> = def
     ...(protocol ? { protocol } : {}),
     idleTimeout: (2 * (options?.keepAliveInterval ?? 0)) / 1000,
   });
-  socket.binaryType = "arraybuffer";
-  const ws = new WSContext<WebSocket>({
-    send: (data) => socket.send(data),
-    close: (code, reason) => socket.close(code, reason),
-    raw: socket,
-    get readyState() {
-      return socket.readyState as 0 | 1 | 2 | 3;
-    },
-    url: c.req.url,
-    get protocol() {
-      return socket.protocol;
-    },
-  });
-  if (events.onOpen) socket.onopen = (event) => events.onOpen?.(event, ws);
-  if (events.onMessage) socket.onmessage = (event) => events.onMessage?.(event, ws);
-  if (events.onClose) socket.onclose = (event) => events.onClose?.(event, ws);
-  if (events.onError) socket.onerror = (event) => events.onError?.(event, ws);
+  const ws = bindStandardWebSocket(socket, events, c.req.url, protocol ?? null);
+  if (events.onOpen) socket.addEventListener("open", (event) => events.onOpen?.(event, ws));
   return response;
 });
 

@@ -1,7 +1,8 @@
 // Cloudflare Workers: `WebSocketPair`, through our own upgrade helper.
 import { getConnInfo } from "hono/cloudflare-workers";
-import { defineWebSocketHelper, type UpgradeWebSocket, WSContext } from "hono/ws";
+import { defineWebSocketHelper, type UpgradeWebSocket } from "hono/ws";
 import { selectSubprotocol } from "../handshake.ts";
+import { bindStandardWebSocket } from "../standard-websocket.ts";
 import type { EchoRuntime, UpgradeOptions } from "../runtime.ts";
 import { isWebSocketUpgrade } from "../upgrade.ts";
 
@@ -20,22 +21,7 @@ export const upgradeWebSocket: UpgradeWebSocket<WebSocket, UpgradeOptions> = def
   if (!isWebSocketUpgrade(c.req.raw.headers)) return;
   const protocol = selectSubprotocol(c.req.header("sec-websocket-protocol") ?? null, options?.protocols ?? []);
   const { 0: client, 1: server } = new WebSocketPair();
-  // Since compatibility date 2026-03-17 binary frames arrive as Blob unless asked
-  // otherwise; an ArrayBuffer keeps the echo synchronous (see ../message.ts).
-  server.binaryType = "arraybuffer";
-  const ws = new WSContext<WebSocket>({
-    send: (data) => server.send(data),
-    close: (code, reason) => server.close(code, reason),
-    raw: server,
-    get readyState() {
-      return server.readyState as 0 | 1 | 2 | 3;
-    },
-    url: c.req.url,
-    protocol: protocol ?? null,
-  });
-  if (events.onMessage) server.addEventListener("message", (event) => events.onMessage?.(event, ws));
-  if (events.onClose) server.addEventListener("close", (event) => events.onClose?.(event, ws));
-  if (events.onError) server.addEventListener("error", (event) => events.onError?.(event, ws));
+  const ws = bindStandardWebSocket(server, events, c.req.url, protocol ?? null);
   server.accept();
   events.onOpen?.(new Event("open"), ws);
   return new Response(null, {
