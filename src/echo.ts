@@ -1,5 +1,5 @@
 import type { WSContext, WSEvents } from "hono/ws";
-import { closeReply } from "./close-codes.ts";
+import { CLOSE_CODES as CLOSE, closeReply } from "./close-codes.ts";
 import type { ConnectionRegistry, OpenConnection } from "./connections.ts";
 import { FlowControl } from "./flow-control.ts";
 import { startKeepAlive } from "./keep-alive.ts";
@@ -7,18 +7,6 @@ import type { Logger } from "./log.ts";
 import { byteLength, type EchoPayload, toEchoPayload } from "./message.ts";
 import type { EchoOptions } from "./options.ts";
 import type { SocketControl } from "./socket-control.ts";
-
-/** RFC 6455 §7.4.1 close codes this module sends. */
-const CLOSE = {
-  goingAway: 1001,
-  /** "No status received": never sent, it stands for a close frame without a code. */
-  noStatus: 1005,
-  /** Abnormal closure: no close frame at all. Logged, never sent. */
-  abnormal: 1006,
-  policyViolation: 1008,
-  messageTooBig: 1009,
-  internalError: 1011,
-} as const;
 
 /** What the echo of one app shares across its connections. */
 export interface EchoContext {
@@ -153,5 +141,3 @@ export function createEchoEvents(context: EchoContext, remoteAddress?: string): 
     },
   };
 }
-
-export { CLOSE as CLOSE_CODES };

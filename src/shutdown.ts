@@ -1,3 +1,4 @@
+import { CLOSE_CODES } from "./close-codes.ts";
 import type { ConnectionRegistry } from "./connections.ts";
 import type { Logger } from "./log.ts";
 
@@ -21,7 +22,7 @@ export async function shutdown(
   stopAccepting();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const closed = await Promise.race([
-    connections.closeAll(1001, "server shutting down").then(() => true),
+    connections.closeAll(CLOSE_CODES.goingAway, "server shutting down").then(() => true),
     new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
   ]);
   clearTimeout(timer);

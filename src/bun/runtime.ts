@@ -2,6 +2,7 @@
 import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
 import { getBunServer, getConnInfo } from "hono/bun";
 import { defineWebSocketHelper, type UpgradeWebSocket, WSContext, type WSEvents, type WSMessageReceive } from "hono/ws";
+import { CLOSE_CODES } from "../close-codes.ts";
 import { selectSubprotocol } from "../handshake.ts";
 import { HIGH_WATER_MARK } from "../flow-control.ts";
 import { DEFAULT_OPTIONS, type EchoOptions } from "../options.ts";
@@ -44,14 +45,11 @@ export const upgradeWebSocket: UpgradeWebSocket<ServerWebSocket<SocketData>, Upg
   },
 );
 
-/** RFC 6455 §7.4.1: 1008, policy violation. */
-const POLICY_VIOLATION = 1008;
-
 function contextOf(ws: ServerWebSocket<SocketData>): WSContext<ServerWebSocket<SocketData>> {
   return ws.data.context ??= new WSContext({
     send: (data) => {
       // 0: Bun dropped the message (past backpressureLimit). Never silently.
-      if (ws.send(data) === 0) ws.close(POLICY_VIOLATION, "send buffer full: the client is not reading");
+      if (ws.send(data) === 0) ws.close(CLOSE_CODES.policyViolation, "send buffer full: the client is not reading");
     },
     close: (code, reason) => ws.close(code, reason),
     raw: ws,

@@ -1,6 +1,7 @@
 // Deno: `Deno.serve` and `Deno.upgradeWebSocket`, through our own upgrade helper.
 import { getConnInfo } from "hono/deno";
 import { defineWebSocketHelper, type UpgradeWebSocket } from "hono/ws";
+import { CLOSE_CODES } from "../close-codes.ts";
 import { selectSubprotocol } from "../handshake.ts";
 import { bindStandardWebSocket } from "../standard-websocket.ts";
 import type { EchoRuntime, UpgradeOptions } from "../runtime.ts";
@@ -43,7 +44,7 @@ export const runtime: EchoRuntime = {
     return {
       bufferedAmount: () => socket.bufferedAmount,
       // No way to drop a Deno WebSocket without a close frame; this one is not waited for.
-      terminate: () => socket.close(1001, "going away"),
+      terminate: () => socket.close(CLOSE_CODES.goingAway, "going away"),
     };
   },
   remoteAddress: (c) => getConnInfo(c).remote.address,

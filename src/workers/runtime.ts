@@ -1,6 +1,7 @@
 // Cloudflare Workers: `WebSocketPair`, through our own upgrade helper.
 import { getConnInfo } from "hono/cloudflare-workers";
 import { defineWebSocketHelper, type UpgradeWebSocket } from "hono/ws";
+import { CLOSE_CODES } from "../close-codes.ts";
 import { selectSubprotocol } from "../handshake.ts";
 import { bindStandardWebSocket } from "../standard-websocket.ts";
 import type { EchoRuntime, UpgradeOptions } from "../runtime.ts";
@@ -41,7 +42,7 @@ export const runtime: EchoRuntime = {
     const socket = raw as WebSocket;
     return {
       bufferedAmount: () => 0,
-      terminate: () => socket.close(1001, "going away"),
+      terminate: () => socket.close(CLOSE_CODES.goingAway, "going away"),
     };
   },
   remoteAddress: (c) => getConnInfo(c).remote.address,
