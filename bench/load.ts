@@ -1,0 +1,289 @@
+/**
+ * The load client: WebSocket connections written by hand over `node:net`
+ * (the handshake, pre-masked frames from a `MessageRing`), each echo checked by
+ * an `EchoVerifier` as it arrives. One instance drives one process's share of
+ * a run; `bench/client.ts` runs it in a child process, the smoke test in-process.
+ */
+import { connect, type Socket } from "node:net";
+import { performance } from "node:perf_hooks";
+import { buildRing, closeFrame, handshake, maskedFrame, type MessageRing, OP } from "./frames.ts";
+import { Histogram } from "./stats.ts";
+import { EchoError, EchoVerifier } from "./verifier.ts";
+
+export interface LoadSpec {
+  connections: number;
+  payloadBytes: number;
+  /** Messages in flight per connection; for `stream`, the safety cap on unanswered messages. */
+  window: number;
+  /** `window`: refill as echoes return. `stream`: write whenever the socket accepts more (TCP backpressure only). */
+  pacing: "window" | "stream";
+  /** Distinct messages in the ring (at least `window`). */
+  ringSize: number;
+}
+
+/** Writes this many frames at most per `write` in stream pacing. */
+const STREAM_BATCH = 256;
+
+/** One client connection after its handshake. */
+class Connection {
+  readonly verifier: EchoVerifier;
+  readonly #socket: Socket;
+  readonly #ring: MessageRing;
+  readonly #load: LoadClient;
+  readonly #sentAt: Float64Array;
+  #waitingDrain = false;
+  closing = false;
+  closed: Promise<void>;
+
+  constructor(socket: Socket, ring: MessageRing, load: LoadClient, leftover: Buffer) {
+    this.#socket = socket;
+    this.#ring = ring;
+    this.#load = load;
+    this.#sentAt = new Float64Array(ring.size);
+    this.verifier = new EchoVerifier(ring, {
+      onPing: (payload) => socket.write(maskedFrame(OP.pong, payload)),
+      onClose: (code, reason) => {
+        if (!this.closing) this.#fail(new EchoError(`the server closed the connection: ${code} ${reason}`));
+      },
+    });
+    this.closed = new Promise((resolve) => socket.once("close", () => resolve()));
+    socket.on("data", (chunk: Buffer) => this.#onData(chunk));
+    socket.on("close", () => {
+      if (!this.closing) {
+        this.#fail(
+          new EchoError(
+            `the server dropped the connection after ${this.verifier.received} of ${this.verifier.sent} echoes`,
+          ),
+        );
+      }
+    });
+    if (leftover.length > 0) this.#onData(leftover);
+  }
+
+  get outstanding(): number {
+    return this.verifier.sent - this.verifier.received;
+  }
+
+  /** Sends the next `n` messages of the ring: one `write` per contiguous run of frames. */
+  send(n: number): boolean {
+    const ring = this.#ring;
+    const v = this.verifier;
+    const now = this.#load.recording ? performance.now() : 0;
+    let ok = true;
+    while (n > 0) {
+      const slot = v.sent % ring.size;
+      const run = Math.min(n, ring.size - slot);
+      if (now > 0) this.#sentAt.fill(now, slot, slot + run);
+      ok = this.#socket.write(ring.wire.subarray(ring.offsets[slot]!, ring.offsets[slot + run]!));
+      v.sent += run;
+      n -= run;
+    }
+    return ok;
+  }
+
+  /** Stream pacing: writes while the socket takes more and the safety cap allows. */
+  pump(): void {
+    if (this.#waitingDrain || !this.#load.sending) return;
+    const room = this.#load.spec.window - this.outstanding;
+    if (room < STREAM_BATCH / 4) return;
+    if (!this.send(Math.min(room, STREAM_BATCH))) {
+      this.#waitingDrain = true;
+      this.#socket.once("drain", () => {
+        this.#waitingDrain = false;
+        this.pump();
+      });
+    }
+  }
+
+  #onData(chunk: Buffer): void {
+    let completed: number;
+    try {
+      completed = this.verifier.push(chunk);
+    } catch (error) {
+      this.#fail(error as Error);
+      return;
+    }
+    if (completed === 0) return;
+    const load = this.#load;
+    load.received += completed;
+    if (load.recording) {
+      const now = performance.now();
+      const size = this.#ring.size;
+      for (let r = this.verifier.received - completed; r < this.verifier.received; r++) {
+        const at = this.#sentAt[r % size]!;
+        if (at > 0) load.latency.add((now - at) * 1000);
+      }
+    }
+    if (!load.sending) load.checkDrained();
+    else if (load.spec.pacing === "window") this.send(completed);
+    else this.pump();
+  }
+
+  #fail(error: Error): void {
+    this.#load.fail(error);
+    this.#socket.destroy();
+  }
+
+  close(): Promise<void> {
+    this.closing = true;
+    if (!this.#socket.destroyed) {
+      this.#socket.write(closeFrame(1000));
+      this.#socket.end();
+      const timer = setTimeout(() => this.#socket.destroy(), 3_000);
+      void this.closed.then(() => clearTimeout(timer));
+    }
+    return this.closed;
+  }
+
+  destroy(): void {
+    this.closing = true;
+    this.#socket.destroy();
+  }
+}
+
+/** Opens one connection and completes its handshake; resolves with the bytes that followed the 101. */
+function open(host: string, port: number, timeoutMs: number): Promise<{ socket: Socket; leftover: Buffer }> {
+  const { request, accept } = handshake(host, port);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port, noDelay: true });
+    let head: Buffer = Buffer.alloc(0);
+    const timer = setTimeout(() => fail(new Error(`no handshake answer within ${timeoutMs} ms`)), timeoutMs);
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(error);
+    };
+    socket.once("connect", () => socket.write(request));
+    socket.on("error", fail);
+    socket.once("close", () => fail(new Error("closed during the handshake")));
+    const onData = (chunk: Buffer) => {
+      head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+      const end = head.indexOf("\r\n\r\n");
+      if (end < 0) {
+        if (head.length > 16_384) fail(new Error("handshake answer too long"));
+        return;
+      }
+      const text = head.subarray(0, end).toString("latin1");
+      if (!text.startsWith("HTTP/1.1 101")) return fail(new Error(`handshake refused: ${text.split("\r\n")[0]}`));
+      const got = /\r\nsec-websocket-accept:\s*(\S+)/i.exec(text)?.[1];
+      if (got !== accept) return fail(new Error(`wrong Sec-WebSocket-Accept: ${got}`));
+      clearTimeout(timer);
+      socket.off("data", onData);
+      socket.removeAllListeners("close");
+      socket.removeAllListeners("error");
+      socket.on("error", () => {}); // reported by the "close" that follows
+      resolve({ socket, leftover: head.subarray(end + 4) });
+    };
+    socket.on("data", onData);
+  });
+}
+
+export interface Mark {
+  received: number;
+  /** performance.now(), ms */
+  wallMs: number;
+  /** process.cpuUsage(), user + system, µs */
+  cpuUs: number;
+}
+
+export class LoadClient {
+  readonly spec: LoadSpec;
+  readonly ring: MessageRing;
+  readonly latency = new Histogram();
+  /** Handshake time of each connection, from `connect()` to a verified 101. */
+  readonly handshakes = new Histogram();
+  connections: Connection[] = [];
+  received = 0;
+  sending = false;
+  recording = false;
+  /** The first failure: it fails the whole run. */
+  error: Error | undefined;
+  #drained: (() => void) | undefined;
+
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    spec: LoadSpec,
+  ) {
+    this.spec = spec;
+    this.ring = buildRing(Math.max(spec.ringSize, spec.window), spec.payloadBytes);
+  }
+
+  fail(error: Error): void {
+    this.error ??= error;
+    this.#drained?.();
+  }
+
+  /** Opens `count` connections, at most `concurrency` handshakes at a time; returns the seconds it took. */
+  async open(count = this.spec.connections, concurrency = 64, timeoutMs = 30_000): Promise<number> {
+    const started = performance.now();
+    let next = 0;
+    const worker = async () => {
+      while (next < count && !this.error) {
+        const index = ++next;
+        const t0 = performance.now();
+        const { socket, leftover } = await open(this.host, this.port, timeoutMs).catch((error: Error) => {
+          throw new Error(`handshake ${index} of ${count} (${this.connections.length} open): ${error.message}`);
+        });
+        this.handshakes.add((performance.now() - t0) * 1000);
+        this.connections.push(new Connection(socket, this.ring, this, leftover));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+    this.#check();
+    return (performance.now() - started) / 1000;
+  }
+
+  start(): void {
+    this.sending = true;
+    for (const c of this.connections) {
+      if (this.spec.pacing === "window") c.send(this.spec.window);
+      else c.pump();
+    }
+  }
+
+  mark(recording: boolean): Mark {
+    this.#check();
+    this.recording = recording;
+    const cpu = process.cpuUsage();
+    return { received: this.received, wallMs: performance.now(), cpuUs: cpu.user + cpu.system };
+  }
+
+  /** Stops sending and waits until every message sent has come back verified. */
+  async stop(timeoutMs = 20_000): Promise<void> {
+    this.sending = false;
+    this.recording = false;
+    const done = new Promise<void>((resolve) => (this.#drained = resolve));
+    this.checkDrained();
+    const timer = setTimeout(() => this.#drained?.(), timeoutMs);
+    await done;
+    clearTimeout(timer);
+    this.#check();
+    const missing = this.connections.reduce((sum, c) => sum + c.outstanding, 0);
+    if (missing > 0) throw new EchoError(`${missing} echoes never came back within ${timeoutMs} ms`);
+  }
+
+  checkDrained(): void {
+    if (this.#drained && this.connections.every((c) => c.outstanding === 0)) this.#drained();
+  }
+
+  /** Sends one message on every connection and waits for every echo: all of them held and echoing. */
+  async echoOnce(timeoutMs = 30_000): Promise<void> {
+    for (const c of this.connections) c.send(1);
+    await this.stop(timeoutMs);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.connections.map((c) => c.close()));
+    this.connections = [];
+  }
+
+  destroy(): void {
+    for (const c of this.connections) c.destroy();
+    this.connections = [];
+  }
+
+  #check(): void {
+    if (this.error) throw this.error;
+  }
+}

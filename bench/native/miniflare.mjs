@@ -1,0 +1,25 @@
+// Runs bench/native/worker.mjs under Miniflare (workerd) with the compatibility
+// date and flags of our wrangler.toml, so the two Workers differ only in code.
+import { Miniflare } from "miniflare";
+import process from "node:process";
+import { unstable_readConfig } from "wrangler";
+
+process.env.WRANGLER_SEND_METRICS = "false";
+const config = unstable_readConfig({ config: "wrangler.toml" });
+const mf = new Miniflare({
+  name: "native-echo",
+  modules: true,
+  scriptPath: "bench/native/worker.mjs",
+  compatibilityDate: config.compatibility_date,
+  compatibilityFlags: config.compatibility_flags,
+  // NATIVE_ASSETS=1 puts Static Assets in front, as our wrangler.toml does: to measure what that hop costs.
+  ...(process.env.NATIVE_ASSETS === "1"
+    ? { assets: { directory: config.assets.directory, routerConfig: { has_user_worker: true } } }
+    : {}),
+  cf: false,
+  host: process.env.HOST || "127.0.0.1",
+  port: Number(process.env.PORT || 8080),
+});
+const url = await mf.ready;
+console.log(`native-echo (workers) listening on ${url.origin}`);
+for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => mf.dispose().then(() => process.exit(0)));

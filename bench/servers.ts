@@ -1,0 +1,240 @@
+/**
+ * The servers under test: ours through its npm script (as a user starts it,
+ * every production feature at its default), and each runtime's native control
+ * from bench/native/. Each runs in a process group of its own; CPU time and
+ * memory are read from /proc for the process that actually serves (the runtime
+ * or workerd, never npm, sh or a launcher).
+ */
+import { spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import process from "node:process";
+
+export type Runtime = "node" | "deno" | "bun" | "workers";
+export type Target = "ours" | "native";
+
+const QUIET_ENV = {
+  DENO_NO_UPDATE_CHECK: "1",
+  WRANGLER_SEND_METRICS: "false",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  NO_COLOR: "1",
+};
+
+/** Our options' variables (src/options.ts, scripts/worker-vars.mjs): dropped from the bench's environment. */
+const OPTION_VARS = [
+  "KEEP_ALIVE_INTERVAL_MS",
+  "KEEP_ALIVE_TIMEOUT_MS",
+  "MAX_MESSAGE_BYTES",
+  "ALLOWED_ORIGINS",
+  "SUBPROTOCOLS",
+  "MAX_CONNECTIONS",
+  "LOG_LEVEL",
+];
+
+const DENO = "node_modules/deno/deno";
+const BUN = "node_modules/.bin/bun";
+
+/** How each server is started, and how to recognise its serving process among the group's. */
+const COMMANDS: Record<Runtime, Record<Target, string[]>> = {
+  node: { ours: ["npm", "run", "-s", "start:node"], native: [process.execPath, "bench/native/node.mjs"] },
+  deno: {
+    ours: ["npm", "run", "-s", "start:deno"],
+    native: [DENO, "run", "--allow-net", "--allow-env", "bench/native/deno.mjs"],
+  },
+  bun: { ours: ["npm", "run", "-s", "start:bun"], native: [BUN, "bench/native/bun.mjs"] },
+  workers: { ours: ["npm", "run", "-s", "start:miniflare"], native: [process.execPath, "bench/native/miniflare.mjs"] },
+};
+
+/** `comm` and command line of the serving process (npm is node too; `deno task` is deno too; sh runs bun). */
+const SERVING: Record<Runtime, { comm: RegExp; cmdline: RegExp }> = {
+  node: { comm: /^node$/, cmdline: /dist\/node\.js|native\/node\.mjs/ },
+  deno: { comm: /^deno$/, cmdline: /\brun\b/ },
+  bun: { comm: /^bun/, cmdline: /server\.ts|native\/bun\.mjs/ },
+  workers: { comm: /^workerd$/, cmdline: /./ },
+};
+
+export interface Server {
+  runtime: Runtime;
+  target: Target;
+  port: number;
+  /** The process group (the spawned npm or launcher). */
+  pgid: number;
+  /** The serving process. */
+  pid: number;
+  command: string;
+  stop(): Promise<void>;
+  /** The last output lines, for error messages. */
+  tail(): string;
+}
+
+const running = new Set<Server>();
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(
+        () => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))),
+      );
+    });
+  });
+}
+
+/**
+ * Our server's environment: every option at its default (an option variable
+ * set in the bench's own environment is dropped), unless `oursEnv` sets it on
+ * purpose, e.g. to measure what one feature costs.
+ */
+function serverEnv(target: Target, oursEnv: Record<string, string>, port: number): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...QUIET_ENV, PORT: String(port), HOST: "127.0.0.1" };
+  for (const name of OPTION_VARS) delete env[name];
+  return target === "ours" ? { ...env, ...oursEnv } : env;
+}
+
+export async function startServer(
+  runtime: Runtime,
+  target: Target,
+  oursEnv: Record<string, string> = {},
+  timeoutMs = 60_000,
+): Promise<Server> {
+  const port = await freePort();
+  const [command, ...args] = COMMANDS[runtime][target];
+  const child = spawn(command!, args, {
+    env: serverEnv(target, oursEnv, port),
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  const pgid = child.pid!;
+  // Keep only the tail: our server logs every connection (LOG_LEVEL=info, its default).
+  let output = "";
+  let ready = false;
+  // Info lines (one per connection) are dropped from it, so a crash report is not pushed out by them.
+  const onOutput = (chunk: Buffer) => {
+    const text = ready ? String(chunk).split("\n").filter((l) => !l.includes('"level":"info"')).join("\n") : chunk;
+    output = (output + text).slice(-65_536);
+  };
+  child.stdout.on("data", onOutput);
+  child.stderr.on("data", onOutput);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  let stopped = false;
+  const server: Server = {
+    runtime,
+    target,
+    port,
+    pgid,
+    pid: 0,
+    command: [command, ...args].join(" "),
+    tail: () => output.slice(-2000),
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      running.delete(server);
+      await stopGroup(pgid, exited);
+      child.stdout.destroy();
+      child.stderr.destroy();
+    },
+  };
+  running.add(server);
+  const deadline = Date.now() + timeoutMs;
+  let exitedEarly = false;
+  void exited.then(() => (exitedEarly = true));
+  while (!/listening on http:\/\/\S+/.test(output)) {
+    if (exitedEarly || Date.now() > deadline) {
+      await server.stop();
+      throw new Error(`${runtime}/${target} did not print its ready line (${server.command}):\n${output.slice(-2000)}`);
+    }
+    await sleep(50);
+  }
+  ready = true;
+  server.pid = servingPid(pgid, runtime);
+  return server;
+}
+
+/** Stops every server still running (on exit or interrupt). */
+export async function stopAll(): Promise<void> {
+  await Promise.all([...running].map((s) => s.stop()));
+}
+
+async function stopGroup(pgid: number, exited: Promise<void>): Promise<void> {
+  signal(pgid, "SIGTERM");
+  await Promise.race([exited, sleep(5_000)]);
+  for (let i = 0; i < 100 && groupAlive(pgid); i++) {
+    if (i === 40) signal(pgid, "SIGKILL");
+    await sleep(50);
+  }
+  if (groupAlive(pgid)) signal(pgid, "SIGKILL");
+}
+
+function signal(pgid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, name);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+  }
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface ProcInfo {
+  pid: number;
+  ppid: number;
+  comm: string;
+  cmdline: string;
+}
+
+function readProc(pid: number): ProcInfo | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ").trim();
+    return { pid, ppid: Number(fields[1]), comm, cmdline };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The serving process: a descendant of `root` (or root itself) whose comm and command line match the runtime. */
+function servingPid(root: number, runtime: Runtime): number {
+  const all = readdirSync("/proc").filter((e) => /^\d+$/.test(e)).map((e) => readProc(Number(e))).filter((p) =>
+    p !== undefined
+  );
+  const tree = new Set([root]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const p of all) if (!tree.has(p.pid) && tree.has(p.ppid)) tree.add(p.pid), grew = true;
+  }
+  const { comm, cmdline } = SERVING[runtime];
+  const found = all.filter((p) => tree.has(p.pid) && comm.test(p.comm) && cmdline.test(p.cmdline));
+  if (found.length !== 1) {
+    const seen = all.filter((p) => tree.has(p.pid)).map((p) => `${p.pid} ${p.comm}: ${p.cmdline}`).join("\n");
+    throw new Error(`expected one ${runtime} serving process under ${root}, found ${found.length}:\n${seen}`);
+  }
+  return found[0]!.pid;
+}
+
+const CLOCK_TICKS = 100; // USER_HZ: 100 on Linux x86-64 and arm64
+
+/** CPU seconds (user + system, all threads) the process has used. 10 ms resolution. */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // Fields 14 and 15 of proc(5), counted from 1 with pid first; here index 11 and 12.
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+export function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
