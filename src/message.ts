@@ -28,25 +28,22 @@ export function toEchoPayload(data: WSMessageReceive | ArrayBufferView): EchoPay
 }
 
 function bytesOf(view: ArrayBufferView): Uint8Array<ArrayBuffer> {
+  // A Node or Bun Buffer is already bytes over an ArrayBuffer: passed on as it is.
+  if (view instanceof Uint8Array && view.buffer instanceof ArrayBuffer) return view as Uint8Array<ArrayBuffer>;
   if (view.buffer instanceof ArrayBuffer) return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
   return new Uint8Array(view.buffer, view.byteOffset, view.byteLength).slice();
 }
 
 /**
- * The size of a message in bytes, as it was on the wire: UTF-8 for text.
- * Counted without encoding the string, since this runs for every message.
+ * Whether a message is larger than `max` bytes on the wire (UTF-8 for text).
+ * Runs for every message, so a string is encoded only when its length cannot
+ * decide: a UTF-16 unit is 1 to 3 UTF-8 bytes (a surrogate pair, 2 units, is 4).
  */
-export function byteLength(data: WSMessageReceive | ArrayBufferView): number {
-  if (typeof data !== "string") return data instanceof Blob ? data.size : data.byteLength;
-  let bytes = data.length;
-  for (let i = 0; i < data.length; i++) {
-    const unit = data.charCodeAt(i);
-    if (unit < 0x80) continue;
-    if (unit < 0x800) bytes += 1;
-    else if (unit >= 0xd800 && unit <= 0xdbff) {
-      bytes += 2; // a surrogate pair: 2 UTF-16 units, 4 UTF-8 bytes
-      i++;
-    } else bytes += 2;
-  }
-  return bytes;
+export function exceeds(data: WSMessageReceive | ArrayBufferView, max: number): boolean {
+  if (typeof data !== "string") return (data instanceof Blob ? data.size : data.byteLength) > max;
+  if (data.length > max) return true;
+  if (data.length * 3 <= max) return false;
+  return encoder.encode(data).byteLength > max;
 }
+
+const encoder = new TextEncoder();

@@ -11,7 +11,8 @@ import type { EchoRuntime, UpgradeOptions } from "../runtime.ts";
 /** What each Bun socket carries in `ws.data`. */
 export interface SocketData {
   events: WSEvents<ServerWebSocket<SocketData>>;
-  url: URL;
+  /** The request URL, kept as a string: WSContext makes the one URL object. */
+  url: string;
   /** The sub-protocol answered in the handshake, if any. */
   protocol: string | null;
   /** Created once in `open`: `hono/bun` builds a new WSContext for every event. */
@@ -34,7 +35,7 @@ export const upgradeWebSocket: UpgradeWebSocket<ServerWebSocket<SocketData>, Upg
     if (!server) throw new TypeError("Bun.serve must pass its server to app.fetch as the second argument");
     const protocol = selectSubprotocol(c.req.header("sec-websocket-protocol") ?? null, options?.protocols ?? []);
     const upgraded = server.upgrade(c.req.raw, {
-      data: { events, url: new URL(c.req.url), protocol: protocol ?? null },
+      data: { events, url: c.req.url, protocol: protocol ?? null },
       // Without the header Bun answers the client's first offer, spoken or not; an
       // empty value makes it answer none.
       headers: { "Sec-WebSocket-Protocol": protocol ?? "" },
@@ -68,12 +69,12 @@ export function websocketHandler(
   const { maxMessageSize } = { ...DEFAULT_OPTIONS, ...options };
   return {
     open: (ws) => ws.data.events.onOpen?.(new Event("open"), contextOf(ws)),
-    // Binary arrives as a Buffer (a Uint8Array view): passed on as it is, no copy (see ../message.ts).
+    // Binary arrives as a Buffer (a Uint8Array view): passed on as it is (see ../message.ts).
+    // A plain `{ data }`, not a MessageEvent: the echo reads only `data`, and Bun's
+    // MessageEvent costs ~0.8 µs to build; `npm run bench` (pipelined, 64 B): server
+    // CPU per message 4.6 → 2.5 µs.
     message: (ws, message) =>
-      ws.data.events.onMessage?.(
-        new MessageEvent("message", { data: message as unknown as WSMessageReceive }),
-        contextOf(ws),
-      ),
+      ws.data.events.onMessage?.({ data: message as unknown as WSMessageReceive } as MessageEvent, contextOf(ws)),
     close: (ws, code, reason) =>
       ws.data.events.onClose?.(Object.assign(new Event("close"), { code, reason }) as CloseEvent, contextOf(ws)),
     pong: (ws) => ws.data.onPong?.(),

@@ -75,7 +75,7 @@ describe("echo", () => {
     events.onMessage!(message("€"), ws); // 3 bytes
     events.onMessage!(message("€€"), ws); // 6 bytes
     expect(sent).toEqual(["€"]);
-    expect(closes).toEqual([[1009, "message of 6 bytes exceeds 4"]]);
+    expect(closes).toEqual([[1009, "message exceeds 4 bytes"]]);
   });
 
   test("an exception in the echo path closes this connection with 1011 and is logged", () => {
@@ -147,10 +147,11 @@ describe("echo", () => {
     const events = createEchoEvents(ctx, "10.0.0.1");
     events.onOpen!(open, ws);
     events.onMessage!(message("abc"), ws);
+    events.onMessage!(message(new Uint8Array([1, 2]).buffer), ws);
     events.onClose!(closeEvent(1000, "done"), ws);
     expect(lines.map((l) => l.msg)).toEqual(["ws open", "ws close"]);
     expect(lines[0]).toMatchObject({ level: "info", remote: "10.0.0.1" });
-    expect(lines[1]).toMatchObject({ code: 1000, reason: "done", messages: 1, bytes: 3 });
+    expect(lines[1]).toMatchObject({ code: 1000, reason: "done", messages: 2, bytes: 2, chars: 3 });
     expect(ctx.connections.size).toBe(0);
   });
 });

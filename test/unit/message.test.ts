@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { toEchoPayload } from "../../src/message.ts";
+import { exceeds, toEchoPayload } from "../../src/message.ts";
 
 describe("toEchoPayload", () => {
   test("text stays the same string", () => {
@@ -13,6 +13,11 @@ describe("toEchoPayload", () => {
     expect(out).toBeInstanceOf(Uint8Array);
     expect(out.buffer).toBe(buffer);
     expect([...out]).toEqual([1, 2, 3]);
+  });
+
+  test("a Buffer over its own ArrayBuffer is passed on as it is", () => {
+    const buffer = Buffer.from([1, 2, 3]);
+    expect(toEchoPayload(buffer)).toBe(buffer);
   });
 
   test("a view keeps its offset and length (a Node Buffer from a shared pool)", () => {
@@ -46,5 +51,22 @@ describe("toEchoPayload", () => {
     const out = toEchoPayload(shared) as Uint8Array;
     expect(out.buffer).toBeInstanceOf(ArrayBuffer);
     expect([...out]).toEqual([1, 2]);
+  });
+});
+
+describe("exceeds", () => {
+  test("binary: its byte length", () => {
+    expect(exceeds(new ArrayBuffer(4), 4)).toBe(false);
+    expect(exceeds(new Uint8Array(5), 4)).toBe(true);
+    expect(exceeds(new Blob([new Uint8Array(5)]), 4)).toBe(true);
+  });
+
+  test("text: UTF-8 bytes, whichever way the length decides", () => {
+    expect(exceeds("abcd", 4)).toBe(false);
+    expect(exceeds("abcde", 4)).toBe(true); // longer than max: over whatever the encoding
+    expect(exceeds("€", 3)).toBe(false); // 1 unit, 3 bytes: at most max
+    expect(exceeds("€€", 5)).toBe(true); // 2 units × 3 > 5: encoded, 6 bytes
+    expect(exceeds("😀", 4)).toBe(false); // a surrogate pair: 2 units, 4 bytes
+    expect(exceeds("😀a", 4)).toBe(true);
   });
 });
