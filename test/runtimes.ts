@@ -47,6 +47,12 @@ export interface Capabilities {
    * Miniflare; this leg pins the proxy's behaviour instead.
    */
   devProxy: boolean;
+  /**
+   * Whether the runtime accepts a client's offer of permessage-deflate (RFC 7692).
+   * workerd does, by itself; Node's `ws` server, Bun and Deno do not by default,
+   * and the echo does not turn it on (compression costs CPU on every message).
+   */
+  deflate: boolean;
 }
 
 export interface RuntimeUnderTest {
@@ -78,6 +84,7 @@ export const node: RuntimeUnderTest = {
     flowControl: "pause",
     badVersionStatus: 426,
     devProxy: false,
+    deflate: false,
   },
 };
 
@@ -104,6 +111,7 @@ export const deno: RuntimeUnderTest = {
     flowControl: "close",
     badVersionStatus: 426,
     devProxy: false,
+    deflate: false,
   },
 };
 
@@ -121,6 +129,7 @@ export const bun: RuntimeUnderTest = {
     flowControl: "pause",
     badVersionStatus: 426,
     devProxy: false,
+    deflate: false,
   },
 };
 
@@ -135,6 +144,7 @@ const workers = {
     flowControl: "none",
     badVersionStatus: 426,
     devProxy: false,
+    deflate: true,
   },
 } as const;
 
