@@ -7,29 +7,15 @@
  */
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import process from "node:process";
+// @ts-expect-error -- a plain .mjs launcher module without type declarations
+import { OPTION_VARS } from "../scripts/worker-vars.mjs";
+import { sleep } from "../test/harness/deadline.ts";
+import { groupAlive, rssBytes, signalGroup as signal } from "../test/harness/proc.ts";
+import { freePort, QUIET_ENV } from "../test/harness/server-process.ts";
 
 export type Runtime = "node" | "deno" | "bun" | "workers";
 export type Target = "ours" | "native";
-
-const QUIET_ENV = {
-  DENO_NO_UPDATE_CHECK: "1",
-  WRANGLER_SEND_METRICS: "false",
-  CLOUDFLARE_CF_FETCH_ENABLED: "false",
-  NO_COLOR: "1",
-};
-
-/** Our options' variables (src/options.ts, scripts/worker-vars.mjs): dropped from the bench's environment. */
-const OPTION_VARS = [
-  "KEEP_ALIVE_INTERVAL_MS",
-  "KEEP_ALIVE_TIMEOUT_MS",
-  "MAX_MESSAGE_BYTES",
-  "ALLOWED_ORIGINS",
-  "SUBPROTOCOLS",
-  "MAX_CONNECTIONS",
-  "LOG_LEVEL",
-];
 
 const DENO = "node_modules/deno/deno";
 const BUN = "node_modules/.bin/bun";
@@ -69,19 +55,6 @@ export interface Server {
 
 const running = new Set<Server>();
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(
-        () => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))),
-      );
-    });
-  });
-}
-
 /**
  * Our server's environment: every option at its default (an option variable
  * set in the bench's own environment is dropped), unless `oursEnv` sets it on
@@ -89,7 +62,7 @@ export function freePort(): Promise<number> {
  */
 function serverEnv(target: Target, oursEnv: Record<string, string>, port: number): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, ...QUIET_ENV, PORT: String(port), HOST: "127.0.0.1" };
-  for (const name of OPTION_VARS) delete env[name];
+  for (const name of OPTION_VARS as string[]) delete env[name];
   return target === "ours" ? { ...env, ...oursEnv } : env;
 }
 
@@ -167,23 +140,6 @@ async function stopGroup(pgid: number, exited: Promise<void>): Promise<void> {
   if (groupAlive(pgid)) signal(pgid, "SIGKILL");
 }
 
-function signal(pgid: number, name: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, name);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
-  }
-}
-
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 interface ProcInfo {
   pid: number;
   ppid: number;
@@ -232,9 +188,4 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
-export function rssBytes(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
-}
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export { rssBytes, sleep };

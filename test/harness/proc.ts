@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
+import process from "node:process";
 
 /** The processes of a process group (Linux /proc), with their resident memory. */
 export interface ProcessInfo {
@@ -42,4 +43,24 @@ export function serverProcess(pgid: number): ProcessInfo {
   const largest = processes.filter((p) => !parents.has(p.pid)).sort((a, b) => b.rssBytes - a.rssBytes)[0];
   if (!largest) throw new Error(`no process left in group ${pgid}`);
   return largest;
+}
+
+/** Sends `signal` to every process of the group; a group already gone is fine. */
+export function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+  }
+}
+
+/** Signal 0 to a group tells whether any member is left without touching it. */
+export function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ESRCH") return false;
+    throw error;
+  }
 }

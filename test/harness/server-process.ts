@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import process from "node:process";
 import { sleep, until, within } from "./deadline.ts";
-import { serverProcess } from "./proc.ts";
+import { groupAlive, serverProcess, signalGroup } from "./proc.ts";
 
 /** A runtime started through its npm script, as a user would start it. */
 export interface ServerProcess {
@@ -119,25 +119,6 @@ async function stopGroup(
   await until(10_000, `process group ${pid} to be empty`, () => !groupAlive(pid), 50);
   child.stdout?.destroy();
   child.stderr?.destroy();
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
-  }
-}
-
-/** Signal 0 to a group tells whether any member is left without touching it. */
-function groupAlive(pid: number): boolean {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ESRCH") return false;
-    throw error;
-  }
 }
 
 async function healthy(origin: string): Promise<boolean> {
