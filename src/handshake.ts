@@ -52,6 +52,11 @@ function originOf(value: string): string {
   }
 }
 
+/** The sub-protocol to answer a handshake request with (see selectSubprotocol); the adapters call this. */
+export function subprotocolFor(headers: Headers, supported: readonly string[] = []): string | undefined {
+  return selectSubprotocol(headers.get("sec-websocket-protocol"), supported);
+}
+
 /**
  * The sub-protocol to answer with: the first one the client offers that the
  * server supports (RFC 6455 §4.2.2: the server selects one of the client's

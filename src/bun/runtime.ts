@@ -3,7 +3,7 @@ import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
 import { getBunServer, getConnInfo } from "hono/bun";
 import { defineWebSocketHelper, type UpgradeWebSocket, WSContext, type WSEvents, type WSMessageReceive } from "hono/ws";
 import { CLOSE_CODES } from "../close-codes.ts";
-import { selectSubprotocol } from "../handshake.ts";
+import { subprotocolFor } from "../handshake.ts";
 import { HIGH_WATER_MARK } from "../flow-control.ts";
 import { DEFAULT_OPTIONS, type EchoOptions } from "../options.ts";
 import type { EchoRuntime, UpgradeOptions } from "../runtime.ts";
@@ -33,7 +33,7 @@ export const upgradeWebSocket: UpgradeWebSocket<ServerWebSocket<SocketData>, Upg
   (c, events, options) => {
     const server = getBunServer<Server<SocketData>>(c);
     if (!server) throw new TypeError("Bun.serve must pass its server to app.fetch as the second argument");
-    const protocol = selectSubprotocol(c.req.header("sec-websocket-protocol") ?? null, options?.protocols ?? []);
+    const protocol = subprotocolFor(c.req.raw.headers, options?.protocols);
     const upgraded = server.upgrade(c.req.raw, {
       data: { events, url: c.req.url, protocol: protocol ?? null },
       // Without the header Bun answers the client's first offer, spoken or not; an

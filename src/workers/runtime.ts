@@ -2,7 +2,7 @@
 import { getConnInfo } from "hono/cloudflare-workers";
 import { defineWebSocketHelper, type UpgradeWebSocket } from "hono/ws";
 import { CLOSE_CODES } from "../close-codes.ts";
-import { selectSubprotocol } from "../handshake.ts";
+import { subprotocolFor } from "../handshake.ts";
 import { bindStandardWebSocket } from "../standard-websocket.ts";
 import type { EchoRuntime, UpgradeOptions } from "../runtime.ts";
 import { isWebSocketUpgrade } from "../upgrade.ts";
@@ -20,7 +20,7 @@ export const upgradeWebSocket: UpgradeWebSocket<WebSocket, UpgradeOptions> = def
   UpgradeOptions
 >((c, events, options) => {
   if (!isWebSocketUpgrade(c.req.raw.headers)) return;
-  const protocol = selectSubprotocol(c.req.header("sec-websocket-protocol") ?? null, options?.protocols ?? []);
+  const protocol = subprotocolFor(c.req.raw.headers, options?.protocols);
   const { 0: client, 1: server } = new WebSocketPair();
   const ws = bindStandardWebSocket(server, events, c.req.url, protocol ?? null);
   server.accept();
