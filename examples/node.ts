@@ -4,7 +4,7 @@ import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import process from "node:process";
 import { createEchoApp } from "../src/mod.ts";
-import { createWebSocketServer, runtime } from "../src/node/runtime.ts";
+import { attachWebSocketServer, runtime } from "../src/node/runtime.ts";
 
 const options = { subprotocols: ["chat"], logLevel: "warn" } as const;
 const app = new Hono();
@@ -12,13 +12,10 @@ app.get("/hello", (c) => c.text("my app\n"));
 app.get("/healthz", (c) => c.json({ status: "ok" }));
 app.route("/echo", createEchoApp(runtime, options));
 
-serve(
-  {
-    fetch: app.fetch,
-    port: Number(process.env.PORT ?? 3000),
-    hostname: "127.0.0.1",
-    // Node's WebSockets come from `ws`: the server enforces the size limit and picks the sub-protocol.
-    websocket: { server: createWebSocketServer(options) },
-  },
+const server = serve(
+  { fetch: app.fetch, port: Number(process.env.PORT ?? 3000), hostname: "127.0.0.1" },
   (info) => console.log(`ws-echo (node) listening on http://127.0.0.1:${info.port}`),
 );
+// Node's WebSockets come from `ws`: upgrades go through the app first, then `ws` takes the socket
+// (it enforces the size limit and picks the sub-protocol).
+attachWebSocketServer(server, app.fetch, options);

@@ -7,7 +7,7 @@ import { readListenOptions, readyLine } from "../listen.ts";
 import { createLogger } from "../log.ts";
 import { readOptions } from "../options.ts";
 import { shutdown } from "../shutdown.ts";
-import { createWebSocketServer, runtime } from "./runtime.ts";
+import { attachWebSocketServer, runtime } from "./runtime.ts";
 
 const { port, hostname } = readListenOptions(process.env);
 const options = readOptions(process.env);
@@ -21,9 +21,10 @@ const app = createApp({
 });
 
 const server = serve(
-  { fetch: app.fetch, port, hostname, websocket: { server: createWebSocketServer(options) } },
+  { fetch: app.fetch, port, hostname },
   (info) => console.log(readyLine("node", hostname, info.port)),
 );
+attachWebSocketServer(server, app.fetch, options);
 
 const stop = () =>
   shutdown({ stopAccepting: () => server.close(), connections: app.connections, log }).finally(() => process.exit(0));
