@@ -26,10 +26,6 @@ export class FlowControl {
     this.#control = control;
   }
 
-  get paused(): boolean {
-    return this.#timer !== undefined;
-  }
-
   /** Call after each send: says whether the connection paused, or must close. */
   afterSend(): Overflow {
     if (this.#timer !== undefined) return "paused";

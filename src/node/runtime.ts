@@ -1,13 +1,14 @@
 // Node: `@hono/node-server` v2 for HTTP, `ws` for WebSockets, joined by our own upgrade path.
 import type { ServerType } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
-import { defineWebSocketHelper, type UpgradeWebSocket, WSContext, type WSEvents } from "hono/ws";
-import type { IncomingMessage, Server } from "node:http";
+import { defineWebSocketHelper, type UpgradeWebSocket, type WSEvents } from "hono/ws";
+import { type IncomingMessage, type Server, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import { type RawData, type WebSocket, WebSocketServer } from "ws";
 import { selectSubprotocol } from "../handshake.ts";
 import { DEFAULT_OPTIONS, type EchoOptions } from "../options.ts";
 import type { EchoRuntime, UpgradeOptions } from "../runtime.ts";
+import { socketContext } from "../standard-websocket.ts";
 
 /**
  * Why not `@hono/node-server`'s WebSocket support: per message it builds a
@@ -64,31 +65,23 @@ export function attachWebSocketServer(
   http.on("upgrade", async (incoming: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", () => {}); // a reset during the handshake concerns this socket only
     const accepted: Accepted = {};
+    const request = toRequest(incoming);
     let response: Response;
     try {
-      response = await fetch(toRequest(incoming), { incoming, outgoing: undefined, [ACCEPTED]: accepted });
+      response = await fetch(request, { incoming, outgoing: undefined, [ACCEPTED]: accepted });
     } catch {
       response = new Response("Internal Server Error\n", { status: 500 });
     }
     const events = accepted.events;
     if (!events || socket.destroyed) return void writeResponse(socket, response);
-    wss.handleUpgrade(incoming, socket, head, (ws) => open(ws, events, incoming.url ?? "/"));
+    wss.handleUpgrade(incoming, socket, head, (ws) => open(ws, events, request.url));
   });
   http.on("close", () => wss.close());
   return wss;
 }
 
 function open(socket: WebSocket, events: WSEvents<WebSocket>, url: string): void {
-  const ws = new WSContext<WebSocket>({
-    send: (data) => socket.send(data),
-    close: (code, reason) => socket.close(code, reason),
-    raw: socket,
-    get readyState() {
-      return socket.readyState as 0 | 1 | 2 | 3;
-    },
-    url: new URL(url, "http://localhost"),
-    protocol: socket.protocol || null,
-  });
+  const ws = socketContext(socket, url, socket.protocol || null);
   // Handlers may live on a prototype (src/echo.ts): always called as methods of `events`.
   events.onOpen?.(new Event("open"), ws);
   socket.on("message", (data: RawData, isBinary: boolean) => {
@@ -113,7 +106,7 @@ function toRequest(incoming: IncomingMessage): Request {
 async function writeResponse(socket: Duplex, response: Response): Promise<void> {
   const body = response.body ? new Uint8Array(await response.arrayBuffer()) : new Uint8Array(0);
   if (socket.destroyed) return;
-  const lines = [`HTTP/1.1 ${response.status} ${response.statusText || STATUS_TEXT[response.status] || ""}`];
+  const lines = [`HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ""}`];
   response.headers.forEach((value, name) => {
     if (name !== "connection" && name !== "content-length" && name !== "transfer-encoding") {
       lines.push(`${name}: ${value}`);
@@ -122,16 +115,6 @@ async function writeResponse(socket: Duplex, response: Response): Promise<void> 
   lines.push("Connection: close", `Content-Length: ${body.byteLength}`);
   socket.end(Buffer.concat([Buffer.from(`${lines.join("\r\n")}\r\n\r\n`, "latin1"), body]));
 }
-
-const STATUS_TEXT: Record<number, string> = {
-  400: "Bad Request",
-  403: "Forbidden",
-  404: "Not Found",
-  405: "Method Not Allowed",
-  426: "Upgrade Required",
-  500: "Internal Server Error",
-  503: "Service Unavailable",
-};
 
 /** ws-echo on Node: pass it to `createEchoApp` or `createApp`, and serve WebSockets with `attachWebSocketServer`. */
 export const runtime: EchoRuntime = {
