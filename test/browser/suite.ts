@@ -46,12 +46,25 @@ export function describeBrowser(rt: RuntimeUnderTest): void {
     const pageErrors: string[] = [];
     const slug = rt.label.replace(/[^a-z0-9]+/gi, "-").replace(/-$/, "");
 
-    /** Waits for `fn` to hold in the page; a timeout names what it waited for. */
+    /**
+     * Waits for `fn` to hold in the page, then for the next animation frame: the
+     * log renders in a frame (public/js/log-view.js), after the status and the
+     * counts change, so reading rows any sooner races it. A timeout names what
+     * it waited for.
+     */
     const waitFor = async (what: string, fn: (arg: string) => boolean, arg = "") => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
       try {
         await page.waitForFunction(fn, arg, { timeout: WAIT_MS });
+        const frame = page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => resolve())));
+        const deadline = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error("no animation frame came")), WAIT_MS);
+        });
+        await Promise.race([frame, deadline]);
       } catch (error) {
         throw new Error(`timed out after ${WAIT_MS} ms waiting for ${what}: ${(error as Error).message}`);
+      } finally {
+        clearTimeout(timer);
       }
     };
     const text = (selector: string) => page.locator(selector).innerText();
