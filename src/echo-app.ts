@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { ConnectionRegistry } from "./connections.ts";
 import { createEchoEvents } from "./echo.ts";
 import { refuseHandshake } from "./handshake.ts";
+import { KeepAlive } from "./keep-alive.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { DEFAULT_OPTIONS, type EchoOptions } from "./options.ts";
 import type { EchoRuntime } from "./runtime.ts";
@@ -33,7 +34,8 @@ export function createEchoApp(
 ): EchoApp {
   const settings: EchoOptions = { ...DEFAULT_OPTIONS, ...options };
   const connections = new ConnectionRegistry();
-  const context = { options: settings, connections, log, control: runtime.socketControl };
+  const keepAlive = new KeepAlive({ interval: settings.keepAliveInterval, timeout: settings.keepAliveTimeout });
+  const context = { options: settings, connections, keepAlive, log, control: runtime.socketControl };
   const app = new Hono();
   app.all(
     "/ws",

@@ -2,9 +2,9 @@ import type { WSContext, WSEvents } from "hono/ws";
 import { CLOSE_CODES as CLOSE, closeReply } from "./close-codes.ts";
 import type { ConnectionRegistry, OpenConnection } from "./connections.ts";
 import { FlowControl } from "./flow-control.ts";
-import { startKeepAlive } from "./keep-alive.ts";
+import type { Heartbeat, KeepAlive } from "./keep-alive.ts";
 import type { Logger } from "./log.ts";
-import { type EchoPayload, exceeds, toEchoPayload } from "./message.ts";
+import { type EchoMessageEvent, type EchoPayload, exceeds, messageOf, toEchoPayload, Utf8Text } from "./message.ts";
 import type { EchoOptions } from "./options.ts";
 import type { SocketControl } from "./socket-control.ts";
 
@@ -12,6 +12,8 @@ import type { SocketControl } from "./socket-control.ts";
 export interface EchoContext {
   options: EchoOptions;
   connections: ConnectionRegistry;
+  /** Pings every connection of the app on one timer. */
+  keepAlive: KeepAlive;
   log: Logger;
   /** The runtime's extra abilities for this socket (its entry point provides them). */
   control(ws: WSContext): SocketControl;
@@ -44,11 +46,12 @@ class EchoConnection implements WSEvents, OpenConnection {
   readonly #remoteAddress: string | undefined;
   readonly #openedAt = Date.now();
   #messages = 0;
+  #textMessages = 0;
   #bytes = 0;
-  #chars = 0;
   #socket: WSContext | undefined;
+  #control: SocketControl | undefined;
   #flow: FlowControl | undefined;
-  #stopKeepAlive: (() => void) | undefined;
+  #heartbeat: Heartbeat | undefined;
   #terminatedForSilence = false;
   /**
    * Set while a Blob is being read: later messages queue behind it so the echo
@@ -67,19 +70,16 @@ class EchoConnection implements WSEvents, OpenConnection {
   }
 
   onOpen(_event: Event, ws: WSContext): void {
-    const { options, connections, log } = this.#context;
+    const { options, connections, keepAlive, log } = this.#context;
     this.#socket = ws;
     const control = this.#context.control(ws);
+    this.#control = control;
     this.#flow = new FlowControl(control);
-    this.#stopKeepAlive = startKeepAlive(
-      control,
-      { interval: options.keepAliveInterval, timeout: options.keepAliveTimeout },
-      () => {
-        this.#terminatedForSilence = true;
-        log.info("ws keep-alive timeout", { id: this.id, timeoutMs: options.keepAliveTimeout });
-        control.terminate();
-      },
-    );
+    this.#heartbeat = keepAlive.watch(control, () => {
+      this.#terminatedForSilence = true;
+      log.info("ws keep-alive timeout", { id: this.id, timeoutMs: options.keepAliveTimeout });
+      control.terminate();
+    });
     connections.add(this);
     log.info("ws open", { id: this.id, remote: this.#remoteAddress, protocol: ws.protocol || undefined });
   }
@@ -87,9 +87,9 @@ class EchoConnection implements WSEvents, OpenConnection {
   onMessage(event: MessageEvent, ws: WSContext): void {
     try {
       if (this.#socket === undefined) this.onOpen(event, ws);
-      const data = event.data;
+      const data = messageOf(event as EchoMessageEvent);
       this.#messages++;
-      if (typeof data === "string") this.#chars += data.length;
+      if (typeof data === "string" || data instanceof Utf8Text) this.#textMessages++;
       else this.#bytes += data instanceof Blob ? data.size : data.byteLength;
       const max = this.#context.options.maxMessageSize;
       if (exceeds(data, max)) {
@@ -115,8 +115,8 @@ class EchoConnection implements WSEvents, OpenConnection {
   }
 
   onClose(event: CloseEvent, ws: WSContext): void {
-    const { connections, log } = this.#context;
-    this.#stopKeepAlive?.();
+    const { connections, keepAlive, log } = this.#context;
+    keepAlive.unwatch(this.#heartbeat);
     this.#flow?.stop();
     connections.delete(this);
     log.info("ws close", {
@@ -125,8 +125,8 @@ class EchoConnection implements WSEvents, OpenConnection {
       reason: event.reason || undefined,
       durationMs: Date.now() - this.#openedAt,
       messages: this.#messages,
+      textMessages: this.#textMessages,
       bytes: this.#bytes,
-      chars: this.#chars,
     });
     // Node's ws, Bun and Deno answer the client's close themselves (validating the
     // code first): the socket is CLOSED here. On Workers the answer is ours
@@ -154,7 +154,9 @@ class EchoConnection implements WSEvents, OpenConnection {
 
   #send(ws: WSContext, payload: EchoPayload): void {
     if (ws.readyState !== 1) return;
-    ws.send(payload);
+    if (!(payload instanceof Utf8Text)) ws.send(payload);
+    else if (this.#control?.sendText) this.#control.sendText(payload.bytes);
+    else ws.send(payload.decode());
     if (this.#flow?.afterSend() === "close") {
       ws.close(CLOSE.policyViolation, "send buffer full: the client is not reading");
     }

@@ -1,31 +1,78 @@
 import type { SocketControl } from "./socket-control.ts";
 
+/** One connection's keep-alive state, from `KeepAlive.watch`. */
+export class Heartbeat {
+  /** When the unanswered ping went out (ms since the epoch); 0 when none is outstanding. */
+  pingSentAt = 0;
+  lastPingAt: number;
+
+  constructor(readonly control: SocketControl, readonly onDead: () => void, now: number) {
+    this.lastPingAt = now;
+  }
+}
+
 /**
- * Pings the peer every `interval` ms and drops it when no pong comes within
- * `timeout` ms of a ping (ASP.NET Core's KeepAliveInterval and KeepAliveTimeout).
- * The pings also keep proxies from closing an idle connection. Returns the
- * function that stops it; a no-op where the runtime cannot ping.
+ * Pings every peer every `interval` ms and drops one that sends no pong within
+ * `timeout` ms of a ping (ASP.NET Core's KeepAliveInterval and
+ * KeepAliveTimeout); the pings also keep proxies from closing an idle
+ * connection. 0 turns either off.
+ *
+ * One timer serves all of an app's connections, as in `ws`'s heartbeat
+ * example: a timer and its closures per connection cost memory at 10,000
+ * connections (see the README's benchmarks). It ticks at a quarter of the
+ * shorter of the two durations, so a ping or a verdict is at most that late.
  */
-export function startKeepAlive(
-  control: SocketControl,
-  { interval, timeout }: { interval: number; timeout: number },
-  onDead: () => void,
-): () => void {
-  const { ping, onPong } = control;
-  if (!ping || !onPong || interval <= 0) return () => {};
-  let deadline: ReturnType<typeof setTimeout> | undefined;
-  onPong(() => {
-    if (deadline !== undefined) clearTimeout(deadline);
-    deadline = undefined;
-  });
-  const timer = setInterval(() => {
-    // One outstanding ping at a time: its deadline, not a newer ping's, decides.
-    if (deadline !== undefined) return;
-    ping.call(control);
-    if (timeout > 0) deadline = setTimeout(onDead, timeout);
-  }, interval);
-  return () => {
-    clearInterval(timer);
-    if (deadline !== undefined) clearTimeout(deadline);
-  };
+export class KeepAlive {
+  readonly #interval: number;
+  readonly #timeout: number;
+  readonly #tick: number;
+  readonly #beats = new Set<Heartbeat>();
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor({ interval, timeout }: { interval: number; timeout: number }) {
+    this.#interval = interval;
+    this.#timeout = timeout;
+    this.#tick = Math.max(1, Math.floor(Math.min(interval, timeout > 0 ? timeout : interval) / 4));
+  }
+
+  /**
+   * Starts pinging the peer behind `control`; `onDead` runs once if it stops
+   * answering. Undefined when the interval is 0 or the runtime cannot ping.
+   */
+  watch(control: SocketControl, onDead: () => void): Heartbeat | undefined {
+    if (!control.ping || !control.onPong || this.#interval <= 0) return undefined;
+    const beat = new Heartbeat(control, onDead, Date.now());
+    control.onPong(() => (beat.pingSentAt = 0));
+    this.#beats.add(beat);
+    this.#timer ??= setInterval(() => this.#check(), this.#tick);
+    return beat;
+  }
+
+  /** Stops watching (the connection closed); the timer stops with the last one. */
+  unwatch(beat: Heartbeat | undefined): void {
+    if (beat === undefined || !this.#beats.delete(beat) || this.#beats.size > 0) return;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #check(): void {
+    const now = Date.now();
+    for (const beat of this.#beats) {
+      try {
+        if (beat.pingSentAt > 0) {
+          // One outstanding ping at a time: its deadline, not a newer ping's, decides.
+          if (now - beat.pingSentAt < this.#timeout) continue;
+          this.unwatch(beat);
+          beat.onDead();
+        } else if (now - beat.lastPingAt >= this.#interval) {
+          beat.lastPingAt = now;
+          if (this.#timeout > 0) beat.pingSentAt = now;
+          beat.control.ping!();
+        }
+      } catch {
+        // A socket closing under us (ping on a closing socket throws in `ws`):
+        // its close event ends the watch; the other connections go on.
+      }
+    }
+  }
 }

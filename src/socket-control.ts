@@ -7,6 +7,8 @@
 export interface SocketControl {
   /** Bytes accepted by `send` that have not reached the network yet. */
   bufferedAmount(): number;
+  /** Sends UTF-8 bytes as a text frame; present where message events carry `utf8` (see ../message.ts). */
+  sendText?(bytes: Uint8Array<ArrayBuffer>): void;
   /** Drops the connection at once, without a closing handshake (a dead peer will not answer one). */
   terminate(): void;
   /** Sends a ping frame. Absent on Workers (no API) and Deno (pings by itself, see src/deno/websocket.ts). */

@@ -195,7 +195,14 @@ export function describeProduction(rt: RuntimeUnderTest, skipReason?: string): v
       await until(5_000, "the close log line", () => /"msg":"ws close"[^\n]*"code":4001/.test(server.output()));
       const line = server.output().split("\n").find((l) => l.includes('"code":4001'))!;
       const record = JSON.parse(line.slice(line.indexOf("{")));
-      expect(record).toMatchObject({ level: "info", msg: "ws close", code: 4001, messages: 1, bytes: 0, chars: 7 });
+      expect(record).toMatchObject({
+        level: "info",
+        msg: "ws close",
+        code: 4001,
+        messages: 1,
+        textMessages: 1,
+        bytes: 0,
+      });
       expect(record.durationMs).toBeGreaterThanOrEqual(0);
       expect(server.output()).toMatch(/"msg":"ws open"/);
     });

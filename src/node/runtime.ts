@@ -6,8 +6,10 @@ import { type IncomingMessage, type Server, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import { type RawData, type WebSocket, WebSocketServer } from "ws";
 import { selectSubprotocol } from "../handshake.ts";
+import type { EchoMessageEvent } from "../message.ts";
 import { DEFAULT_OPTIONS, type EchoOptions } from "../options.ts";
 import type { EchoRuntime, UpgradeOptions } from "../runtime.ts";
+import type { SocketControl } from "../socket-control.ts";
 import { socketContext } from "../standard-websocket.ts";
 
 /**
@@ -63,7 +65,10 @@ export function attachWebSocketServer(
   // HTTP/1.1 is where the upgrade mechanism lives (RFC 6455 §4.1); `serve()` makes an http.Server by default.
   const http = server as Server;
   http.on("upgrade", async (incoming: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on("error", () => {}); // a reset during the handshake concerns this socket only
+    // A reset during the handshake concerns this socket only. A module-level
+    // function: a closure here would keep this scope (the Request, its headers)
+    // alive for the connection's life.
+    socket.on("error", ignore);
     const accepted: Accepted = {};
     const request = toRequest(incoming);
     let response: Response;
@@ -80,18 +85,36 @@ export function attachWebSocketServer(
   return wss;
 }
 
+function ignore(): void {}
+
 function open(socket: WebSocket, events: WSEvents<WebSocket>, url: string): void {
   const ws = socketContext(socket, url, socket.protocol || null);
   // Handlers may live on a prototype (src/echo.ts): always called as methods of `events`.
   events.onOpen?.(new Event("open"), ws);
   socket.on("message", (data: RawData, isBinary: boolean) => {
-    // Binary: the Buffer `ws` hands over (see ../message.ts). Text: decoded once.
-    events.onMessage?.({ data: isBinary ? data as Buffer : data.toString() } as MessageEvent, ws);
+    // Binary: the Buffer `ws` hands over. Text: its bytes, decoded only if read (see ../message.ts).
+    events.onMessage?.(
+      (isBinary ? { data } : new TextMessage(data as Buffer<ArrayBuffer>)) as unknown as MessageEvent,
+      ws,
+    );
   });
   socket.on("close", (code: number, reason: Buffer) => {
     events.onClose?.(Object.assign(new Event("close"), { code, reason: reason.toString() }) as CloseEvent, ws);
   });
   socket.on("error", (error: Error) => events.onError?.(Object.assign(new Event("error"), { error }), ws));
+}
+
+/**
+ * A text message as `ws` hands it: UTF-8 it has validated. `data` is the string
+ * Hono's handlers expect, made on first read; the echo reads `utf8` instead
+ * and sends the bytes back as they came (`sendText` below).
+ */
+class TextMessage implements EchoMessageEvent {
+  #text: string | undefined;
+  constructor(readonly utf8: Buffer<ArrayBuffer>) {}
+  get data(): string {
+    return this.#text ??= this.utf8.toString();
+  }
 }
 
 function toRequest(incoming: IncomingMessage): Request {
@@ -116,20 +139,39 @@ async function writeResponse(socket: Duplex, response: Response): Promise<void> 
   socket.end(Buffer.concat([Buffer.from(`${lines.join("\r\n")}\r\n\r\n`, "latin1"), body]));
 }
 
+/**
+ * What the echo needs of `ws` beyond WSContext. A class: one object per
+ * connection, where an object of closures costs a closure per method.
+ */
+class NodeSocketControl implements SocketControl {
+  constructor(readonly ws: WebSocket) {}
+  bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+  sendText(bytes: Uint8Array<ArrayBuffer>): void {
+    this.ws.send(bytes, { binary: false });
+  }
+  terminate(): void {
+    this.ws.terminate();
+  }
+  ping(): void {
+    this.ws.ping();
+  }
+  onPong(listener: () => void): void {
+    this.ws.on("pong", listener);
+  }
+  pause(): void {
+    this.ws.pause();
+  }
+  resume(): void {
+    this.ws.resume();
+  }
+}
+
 /** ws-echo on Node: pass it to `createEchoApp` or `createApp`, and serve WebSockets with `attachWebSocketServer`. */
 export const runtime: EchoRuntime = {
   name: "node",
   upgradeWebSocket,
-  socketControl: ({ raw }) => {
-    const ws = raw as WebSocket;
-    return {
-      bufferedAmount: () => ws.bufferedAmount,
-      terminate: () => ws.terminate(),
-      ping: () => ws.ping(),
-      onPong: (listener) => ws.on("pong", listener),
-      pause: () => ws.pause(),
-      resume: () => ws.resume(),
-    };
-  },
+  socketControl: ({ raw }) => new NodeSocketControl(raw as WebSocket),
   remoteAddress: (c) => getConnInfo(c).remote.address,
 };

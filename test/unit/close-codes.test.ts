@@ -3,6 +3,7 @@ import { describe, expect, test } from "vitest";
 import { closeReply, isValidCloseCode, reasonFits } from "../../src/close-codes.ts";
 import { ConnectionRegistry } from "../../src/connections.ts";
 import { createEchoEvents } from "../../src/echo.ts";
+import { KeepAlive } from "../../src/keep-alive.ts";
 import { createLogger } from "../../src/log.ts";
 import { DEFAULT_OPTIONS } from "../../src/options.ts";
 
@@ -61,6 +62,7 @@ describe("the echo's answer to a client's close", () => {
     createEchoEvents({
       options: DEFAULT_OPTIONS,
       connections: new ConnectionRegistry(),
+      keepAlive: new KeepAlive({ interval: 0, timeout: 0 }),
       log: createLogger("silent"),
       control: () => ({ bufferedAmount: () => 0, terminate: () => {} }),
     });

@@ -2,6 +2,7 @@ import { WSContext, type WSMessageReceive } from "hono/ws";
 import { describe, expect, test } from "vitest";
 import { ConnectionRegistry } from "../../src/connections.ts";
 import { createEchoEvents, type EchoContext } from "../../src/echo.ts";
+import { KeepAlive } from "../../src/keep-alive.ts";
 import { createLogger } from "../../src/log.ts";
 import { DEFAULT_OPTIONS, type EchoOptions } from "../../src/options.ts";
 import type { SocketControl } from "../../src/socket-control.ts";
@@ -31,6 +32,7 @@ function context(options: Partial<EchoOptions> = {}, control: Partial<SocketCont
   const ctx: EchoContext = {
     options: { ...DEFAULT_OPTIONS, ...options },
     connections: new ConnectionRegistry(),
+    keepAlive: new KeepAlive({ interval: 0, timeout: 0 }),
     log: createLogger("debug", (line) => lines.push(JSON.parse(line))),
     control: () => ({ bufferedAmount: () => 0, terminate: () => {}, ...control }),
   };
@@ -41,6 +43,14 @@ const message = (data: WSMessageReceive) => new MessageEvent("message", { data }
 // Node 20 has no global CloseEvent; the echo reads only `code` and `reason`.
 const closeEvent = (code: number, reason = "") => Object.assign(new Event("close"), { code, reason }) as CloseEvent;
 const open = new Event("open");
+/** A text message as Node's adapter hands it: the string on demand, the bytes as `utf8`. */
+const utf8Message = (utf8: Uint8Array<ArrayBuffer>) =>
+  ({
+    utf8,
+    get data(): string {
+      throw new Error("the echo decoded text it had as bytes");
+    },
+  }) as unknown as MessageEvent;
 
 describe("echo", () => {
   test("text and binary go back with their type", () => {
@@ -50,6 +60,30 @@ describe("echo", () => {
     events.onMessage!(message("hi"), ws);
     events.onMessage!(message(new Uint8Array([1, 2]).buffer), ws);
     expect(sent).toEqual(["hi", [1, 2]]);
+  });
+
+  test("text handed as UTF-8 bytes goes back as those bytes, as text, through sendText", () => {
+    const { ws, sent, closes } = fakeSocket();
+    const texts: number[][] = [];
+    const events = createEchoEvents(
+      context({ maxMessageSize: 4 }, { sendText: (bytes) => void texts.push([...bytes]) }).ctx,
+    );
+    events.onOpen!(open, ws);
+    const utf8 = new TextEncoder().encode("hé");
+    events.onMessage!(utf8Message(utf8), ws);
+    expect(texts).toEqual([[...utf8]]);
+    expect(sent).toEqual([]); // never decoded for send()
+    events.onMessage!(utf8Message(new TextEncoder().encode("héé")), ws); // 5 bytes
+    expect(closes).toEqual([[1009, "message exceeds 4 bytes"]]);
+  });
+
+  test("text as UTF-8 bytes on a socket without sendText is decoded once, still text, in order", () => {
+    const { ws, sent } = fakeSocket();
+    const events = createEchoEvents(context().ctx);
+    events.onOpen!(open, ws);
+    events.onMessage!(utf8Message(new TextEncoder().encode("ünï")), ws);
+    events.onMessage!(message(new Uint8Array([1]).buffer), ws);
+    expect(sent).toEqual(["ünï", [1]]);
   });
 
   test("messages after a Blob wait for it, so the order is kept", async () => {
@@ -151,7 +185,7 @@ describe("echo", () => {
     events.onClose!(closeEvent(1000, "done"), ws);
     expect(lines.map((l) => l.msg)).toEqual(["ws open", "ws close"]);
     expect(lines[0]).toMatchObject({ level: "info", remote: "10.0.0.1" });
-    expect(lines[1]).toMatchObject({ code: 1000, reason: "done", messages: 2, bytes: 2, chars: 3 });
+    expect(lines[1]).toMatchObject({ code: 1000, reason: "done", messages: 2, textMessages: 1, bytes: 2 });
     expect(ctx.connections.size).toBe(0);
   });
 });

@@ -1,5 +1,17 @@
 import { describe, expect, test } from "vitest";
-import { exceeds, toEchoPayload } from "../../src/message.ts";
+import { exceeds, messageOf, toEchoPayload, Utf8Text } from "../../src/message.ts";
+
+describe("messageOf", () => {
+  test("text given as UTF-8 bytes is taken as bytes, never decoded; otherwise data", () => {
+    const utf8 = new TextEncoder().encode("é");
+    const text = messageOf({ data: "unread", utf8 });
+    expect(text).toBeInstanceOf(Utf8Text);
+    expect((text as Utf8Text).bytes).toBe(utf8);
+    expect(toEchoPayload(text)).toBe(text);
+    expect((text as Utf8Text).decode()).toBe("é");
+    expect(messageOf({ data: "plain" })).toBe("plain");
+  });
+});
 
 describe("toEchoPayload", () => {
   test("text stays the same string", () => {
@@ -62,6 +74,8 @@ describe("exceeds", () => {
   });
 
   test("text: UTF-8 bytes, whichever way the length decides", () => {
+    expect(exceeds(new Utf8Text(new TextEncoder().encode("éé")), 4)).toBe(false);
+    expect(exceeds(new Utf8Text(new TextEncoder().encode("ééa")), 4)).toBe(true);
     expect(exceeds("abcd", 4)).toBe(false);
     expect(exceeds("abcde", 4)).toBe(true); // longer than max: over whatever the encoding
     expect(exceeds("€", 3)).toBe(false); // 1 unit, 3 bytes: at most max
