@@ -1,23 +1,35 @@
 // Bun: `Bun.serve` with its WebSocket handlers, through our own upgrade helper.
 import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
 import { getBunServer, getConnInfo } from "hono/bun";
-import { defineWebSocketHelper, type UpgradeWebSocket, WSContext, type WSEvents, type WSMessageReceive } from "hono/ws";
+import {
+  defineWebSocketHelper,
+  type UpgradeWebSocket,
+  WSContext,
+  type WSContextInit,
+  type WSEvents,
+  type WSMessageReceive,
+  type WSReadyState,
+} from "hono/ws";
 import { CLOSE_CODES } from "../close-codes.ts";
 import { subprotocolFor } from "../handshake.ts";
 import { HIGH_WATER_MARK } from "../flow-control.ts";
 import { DEFAULT_OPTIONS, type EchoOptions } from "../options.ts";
 import type { EchoRuntime, UpgradeOptions } from "../runtime.ts";
+import type { SocketControl } from "../socket-control.ts";
+
+type BunSocket = ServerWebSocket<SocketData>;
 
 /** What each Bun socket carries in `ws.data`. */
 export interface SocketData {
-  events: WSEvents<ServerWebSocket<SocketData>>;
+  events: WSEvents<BunSocket>;
   /** The request URL, kept as a string: WSContext makes the one URL object. */
   url: string;
   /** The sub-protocol answered in the handshake, if any. */
   protocol: string | null;
   /** Created once in `open`: `hono/bun` builds a new WSContext for every event. */
-  context?: WSContext<ServerWebSocket<SocketData>>;
-  onPong?: () => void;
+  context?: WSContext<BunSocket>;
+  /** The socket's init and control, made with the context. */
+  handle?: BunSocketHandle;
 }
 
 /**
@@ -46,20 +58,58 @@ export const upgradeWebSocket: UpgradeWebSocket<ServerWebSocket<SocketData>, Upg
   },
 );
 
-function contextOf(ws: ServerWebSocket<SocketData>): WSContext<ServerWebSocket<SocketData>> {
-  return ws.data.context ??= new WSContext({
-    send: (data) => {
-      // 0: Bun dropped the message (past backpressureLimit). Never silently.
-      if (ws.send(data) === 0) ws.close(CLOSE_CODES.policyViolation, "send buffer full: the client is not reading");
-    },
-    close: (code, reason) => ws.close(code, reason),
-    raw: ws,
-    get readyState() {
-      return ws.readyState as 0 | 1 | 2 | 3;
-    },
-    url: ws.data.url,
-    protocol: ws.data.protocol,
-  });
+/**
+ * One connection's Bun socket as the echo sees it: the WSContext's init and
+ * the SocketControl in one object, with methods on its prototype (a closure
+ * per method would be memory held per connection; see the README's benchmarks).
+ */
+class BunSocketHandle implements WSContextInit<BunSocket>, SocketControl {
+  /** What the last `send` returned: -1 queued behind backpressure, 0 dropped, else bytes written. */
+  #lastSend = 1;
+  onPongListener: (() => void) | undefined;
+
+  constructor(readonly raw: BunSocket, readonly url: string, readonly protocol: string | null) {}
+
+  send(data: string | ArrayBuffer | Uint8Array<ArrayBuffer>): void {
+    this.#lastSend = this.raw.send(data);
+    // 0: Bun dropped the message (past backpressureLimit). Never silently.
+    if (this.#lastSend === 0) {
+      this.raw.close(CLOSE_CODES.policyViolation, "send buffer full: the client is not reading");
+    }
+  }
+  close(code?: number, reason?: string): void {
+    this.raw.close(code, reason);
+  }
+  get readyState(): WSReadyState {
+    return this.raw.readyState as WSReadyState;
+  }
+  bufferedAmount(): number {
+    // A send that returned bytes written left nothing queued (Bun's docs for
+    // `send`); only after -1 is the buffer worth asking about, which saves a
+    // call into Bun per message.
+    return this.#lastSend < 0 ? this.raw.getBufferedAmount() : 0;
+  }
+  terminate(): void {
+    this.raw.terminate();
+  }
+  ping(): void {
+    this.raw.ping();
+  }
+  onPong(listener: () => void): void {
+    this.onPongListener = listener;
+  }
+  pause(): void {
+    this.raw.pause();
+  }
+  resume(): void {
+    this.raw.resume();
+  }
+}
+
+function contextOf(ws: BunSocket, data: SocketData): WSContext<BunSocket> {
+  if (data.context) return data.context;
+  data.handle = new BunSocketHandle(ws, data.url, data.protocol);
+  return data.context = new WSContext(data.handle);
 }
 
 /** The `websocket` option of `Bun.serve`, configured from our options. */
@@ -68,16 +118,23 @@ export function websocketHandler(
 ): WebSocketHandler<SocketData> {
   const { maxMessageSize } = { ...DEFAULT_OPTIONS, ...options };
   return {
-    open: (ws) => ws.data.events.onOpen?.(new Event("open"), contextOf(ws)),
+    open: (ws) => {
+      const data = ws.data;
+      data.events.onOpen?.(new Event("open"), contextOf(ws, data));
+    },
     // Binary arrives as a Buffer (a Uint8Array view): passed on as it is (see ../message.ts).
     // A plain `{ data }`, not a MessageEvent: the echo reads only `data`, and Bun's
     // MessageEvent costs ~0.8 µs to build; `npm run bench` (pipelined, 64 B): server
     // CPU per message 4.6 → 2.5 µs.
-    message: (ws, message) =>
-      ws.data.events.onMessage?.({ data: message as unknown as WSMessageReceive } as MessageEvent, contextOf(ws)),
-    close: (ws, code, reason) =>
-      ws.data.events.onClose?.(Object.assign(new Event("close"), { code, reason }) as CloseEvent, contextOf(ws)),
-    pong: (ws) => ws.data.onPong?.(),
+    message: (ws, message) => {
+      const data = ws.data; // a getter into Bun: read once
+      data.events.onMessage?.({ data: message as unknown as WSMessageReceive } as MessageEvent, contextOf(ws, data));
+    },
+    close: (ws, code, reason) => {
+      const data = ws.data;
+      data.events.onClose?.(Object.assign(new Event("close"), { code, reason }) as CloseEvent, contextOf(ws, data));
+    },
+    pong: (ws) => ws.data.handle?.onPongListener?.(),
     maxPayloadLength: maxMessageSize,
     // Our keep-alive pings (../keep-alive.ts), not Bun's idle timer.
     idleTimeout: 0,
@@ -92,16 +149,7 @@ export function websocketHandler(
 export const runtime: EchoRuntime = {
   name: "bun",
   upgradeWebSocket,
-  socketControl: ({ raw }) => {
-    const ws = raw as ServerWebSocket<SocketData>;
-    return {
-      bufferedAmount: () => ws.getBufferedAmount(),
-      terminate: () => ws.terminate(),
-      ping: () => ws.ping(),
-      onPong: (listener) => (ws.data.onPong = listener),
-      pause: () => ws.pause(),
-      resume: () => ws.resume(),
-    };
-  },
+  // Made in `open`, before the echo asks for it.
+  socketControl: ({ raw }) => (raw as BunSocket).data.handle!,
   remoteAddress: (c) => getConnInfo(c).remote.address,
 };
