@@ -29,7 +29,7 @@ export interface EchoMessageEvent {
  * `Utf8Text`), binary stays bytes: the frame type a client sent is the frame
  * type it gets back.
  */
-export type EchoPayload = string | Uint8Array<ArrayBuffer> | Utf8Text;
+export type EchoPayload = string | ArrayBuffer | Uint8Array<ArrayBuffer> | Utf8Text;
 
 /** The message of an event: its text's UTF-8 bytes when the runtime gave them, else its `data`. */
 export function messageOf(event: EchoMessageEvent): WSMessageReceive | ArrayBufferView | Utf8Text {
@@ -53,9 +53,10 @@ export function toEchoPayload(
   data: WSMessageReceive | ArrayBufferView | Utf8Text,
 ): EchoPayload | Promise<EchoPayload> {
   if (typeof data === "string" || data instanceof Utf8Text) return data;
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  // Sent as it came: a view over it would be one more object per message (Deno, Workers).
+  if (data instanceof ArrayBuffer) return data;
   if (ArrayBuffer.isView(data)) return bytesOf(data);
-  if (data instanceof Blob) return data.arrayBuffer().then((buffer) => new Uint8Array(buffer));
+  if (data instanceof Blob) return data.arrayBuffer();
   // SharedArrayBuffer: no runtime hands one to a WebSocket handler, but the type allows it.
   return new Uint8Array(data).slice();
 }

@@ -19,12 +19,9 @@ describe("toEchoPayload", () => {
     expect(toEchoPayload("")).toBe("");
   });
 
-  test("an ArrayBuffer becomes bytes over the same memory", () => {
+  test("an ArrayBuffer is passed on as it is", () => {
     const buffer = new Uint8Array([1, 2, 3]).buffer;
-    const out = toEchoPayload(buffer) as Uint8Array;
-    expect(out).toBeInstanceOf(Uint8Array);
-    expect(out.buffer).toBe(buffer);
-    expect([...out]).toEqual([1, 2, 3]);
+    expect(toEchoPayload(buffer)).toBe(buffer);
   });
 
   test("a Buffer over its own ArrayBuffer is passed on as it is", () => {
@@ -47,14 +44,14 @@ describe("toEchoPayload", () => {
 
   test("an empty binary message stays binary", () => {
     const out = toEchoPayload(new ArrayBuffer(0));
-    expect(out).toBeInstanceOf(Uint8Array);
-    expect((out as Uint8Array).length).toBe(0);
+    expect(out).toBeInstanceOf(ArrayBuffer);
+    expect((out as ArrayBuffer).byteLength).toBe(0);
   });
 
   test("a Blob is read asynchronously into its bytes", async () => {
     const out = toEchoPayload(new Blob([new Uint8Array([4, 5, 6])]));
     expect(out).toBeInstanceOf(Promise);
-    expect([...(await out as Uint8Array)]).toEqual([4, 5, 6]);
+    expect([...new Uint8Array(await out as ArrayBuffer)]).toEqual([4, 5, 6]);
   });
 
   test("a SharedArrayBuffer is copied, never shared with the socket", () => {
