@@ -2,11 +2,11 @@ import type { WSContext, WSEvents } from "hono/ws";
 import { CLOSE_CODES as CLOSE, closeReply } from "./close-codes.ts";
 import type { ConnectionRegistry, OpenConnection } from "./connections.ts";
 import { FlowControl } from "./flow-control.ts";
-import type { Heartbeat, KeepAlive } from "./keep-alive.ts";
+import type { Heartbeat, KeepAlive, KeptAlive } from "./keep-alive.ts";
 import type { Logger } from "./log.ts";
 import { type EchoMessageEvent, type EchoPayload, exceeds, messageOf, toEchoPayload, Utf8Text } from "./message.ts";
 import type { EchoOptions } from "./options.ts";
-import type { SocketControl } from "./socket-control.ts";
+import type { PongEvents, SocketControl } from "./socket-control.ts";
 
 /** What the echo of one app shares across its connections. */
 export interface EchoContext {
@@ -40,7 +40,7 @@ export function createEchoEvents(context: EchoContext, remoteAddress?: string): 
  * object instead of a closure per handler (memory per idle connection counts
  * at 10,000 connections; see the README's benchmarks).
  */
-class EchoConnection implements WSEvents, OpenConnection {
+class EchoConnection implements WSEvents, PongEvents, KeptAlive, OpenConnection {
   readonly id = ++lastId;
   readonly #context: EchoContext;
   readonly #remoteAddress: string | undefined;
@@ -75,11 +75,7 @@ class EchoConnection implements WSEvents, OpenConnection {
     const control = this.#context.control(ws);
     this.#control = control;
     this.#flow = new FlowControl(control);
-    this.#heartbeat = keepAlive.watch(control, () => {
-      this.#terminatedForSilence = true;
-      log.info("ws keep-alive timeout", { id: this.id, timeoutMs: options.keepAliveTimeout });
-      control.terminate();
-    });
+    this.#heartbeat = keepAlive.watch(control, this);
     connections.add(this);
     log.info("ws open", { id: this.id, remote: this.#remoteAddress, protocol: ws.protocol || undefined });
   }
@@ -142,6 +138,17 @@ class EchoConnection implements WSEvents, OpenConnection {
       log.warn("ws close reply failed", { id: this.id, code: reply.code, error: (error as Error).message });
       ws.close();
     }
+  }
+
+  onPong(): void {
+    this.#heartbeat?.pong();
+  }
+
+  /** No pong within KEEP_ALIVE_TIMEOUT_MS of a ping: the peer is gone, no closing handshake. */
+  onKeepAliveTimeout(): void {
+    this.#terminatedForSilence = true;
+    this.#context.log.info("ws keep-alive timeout", { id: this.id, timeoutMs: this.#context.options.keepAliveTimeout });
+    this.#control?.terminate();
   }
 
   onError(event: Event, _ws: WSContext): void {

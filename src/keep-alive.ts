@@ -1,13 +1,23 @@
 import type { SocketControl } from "./socket-control.ts";
 
+/** What `KeepAlive` tells a connection whose peer stopped answering. */
+export interface KeptAlive {
+  onKeepAliveTimeout(): void;
+}
+
 /** One connection's keep-alive state, from `KeepAlive.watch`. */
 export class Heartbeat {
   /** When the unanswered ping went out (ms since the epoch); 0 when none is outstanding. */
   pingSentAt = 0;
   lastPingAt: number;
 
-  constructor(readonly control: SocketControl, readonly onDead: () => void, now: number) {
+  constructor(readonly control: SocketControl, readonly connection: KeptAlive, now: number) {
     this.lastPingAt = now;
+  }
+
+  /** A pong arrived: the outstanding ping, if any, is answered. */
+  pong(): void {
+    this.pingSentAt = 0;
   }
 }
 
@@ -36,13 +46,13 @@ export class KeepAlive {
   }
 
   /**
-   * Starts pinging the peer behind `control`; `onDead` runs once if it stops
-   * answering. Undefined when the interval is 0 or the runtime cannot ping.
+   * Starts pinging the peer behind `control`; the connection hears once if it
+   * stops answering, and passes pongs to the heartbeat (`Heartbeat.pong`).
+   * Undefined when the interval is 0 or the runtime cannot ping.
    */
-  watch(control: SocketControl, onDead: () => void): Heartbeat | undefined {
-    if (!control.ping || !control.onPong || this.#interval <= 0) return undefined;
-    const beat = new Heartbeat(control, onDead, Date.now());
-    control.onPong(() => (beat.pingSentAt = 0));
+  watch(control: SocketControl, connection: KeptAlive): Heartbeat | undefined {
+    if (!control.ping || this.#interval <= 0) return undefined;
+    const beat = new Heartbeat(control, connection, Date.now());
     this.#beats.add(beat);
     this.#timer ??= setInterval(() => this.#check(), this.#tick);
     return beat;
@@ -63,7 +73,7 @@ export class KeepAlive {
           // One outstanding ping at a time: its deadline, not a newer ping's, decides.
           if (now - beat.pingSentAt < this.#timeout) continue;
           this.unwatch(beat);
-          beat.onDead();
+          beat.connection.onKeepAliveTimeout();
         } else if (now - beat.lastPingAt >= this.#interval) {
           beat.lastPingAt = now;
           if (this.#timeout > 0) beat.pingSentAt = now;

@@ -11,11 +11,22 @@ export interface SocketControl {
   sendText?(bytes: Uint8Array<ArrayBuffer>): void;
   /** Drops the connection at once, without a closing handshake (a dead peer will not answer one). */
   terminate(): void;
-  /** Sends a ping frame. Absent on Workers (no API) and Deno (pings by itself, see src/deno/websocket.ts). */
+  /**
+   * Sends a ping frame; where present, the adapter calls `onPong` of the
+   * connection's events (`PongEvents`) for each pong frame. Absent on Workers
+   * (no API) and Deno (pings by itself, see src/deno/runtime.ts).
+   */
   ping?(): void;
-  /** Registers the listener for pong frames; present exactly when `ping` is. */
-  onPong?(listener: () => void): void;
   /** Stops reading from the peer, so TCP pushes back on it. Absent where the runtime cannot. */
   pause?(): void;
   resume?(): void;
+}
+
+/**
+ * The one event ws-echo adds to Hono's `WSEvents`: a pong frame arrived. A
+ * method on the connection's events rather than a listener handed to the
+ * socket, so keep-alive costs no closure per connection.
+ */
+export interface PongEvents {
+  onPong?(): void;
 }

@@ -15,7 +15,7 @@ import { subprotocolFor } from "../handshake.ts";
 import { HIGH_WATER_MARK } from "../flow-control.ts";
 import { DEFAULT_OPTIONS, type EchoOptions } from "../options.ts";
 import type { EchoRuntime, UpgradeOptions } from "../runtime.ts";
-import type { SocketControl } from "../socket-control.ts";
+import type { PongEvents, SocketControl } from "../socket-control.ts";
 
 type BunSocket = ServerWebSocket<SocketData>;
 
@@ -66,7 +66,6 @@ export const upgradeWebSocket: UpgradeWebSocket<ServerWebSocket<SocketData>, Upg
 class BunSocketHandle implements WSContextInit<BunSocket>, SocketControl {
   /** What the last `send` returned: -1 queued behind backpressure, 0 dropped, else bytes written. */
   #lastSend = 1;
-  onPongListener: (() => void) | undefined;
 
   constructor(readonly raw: BunSocket, readonly url: string, readonly protocol: string | null) {}
 
@@ -94,9 +93,6 @@ class BunSocketHandle implements WSContextInit<BunSocket>, SocketControl {
   }
   ping(): void {
     this.raw.ping();
-  }
-  onPong(listener: () => void): void {
-    this.onPongListener = listener;
   }
   pause(): void {
     this.raw.pause();
@@ -134,7 +130,7 @@ export function websocketHandler(
       const data = ws.data;
       data.events.onClose?.(Object.assign(new Event("close"), { code, reason }) as CloseEvent, contextOf(ws, data));
     },
-    pong: (ws) => ws.data.handle?.onPongListener?.(),
+    pong: (ws) => (ws.data.events as PongEvents).onPong?.(),
     maxPayloadLength: maxMessageSize,
     // Our keep-alive pings (../keep-alive.ts), not Bun's idle timer.
     idleTimeout: 0,

@@ -9,7 +9,7 @@ import { selectSubprotocol } from "../handshake.ts";
 import type { EchoMessageEvent } from "../message.ts";
 import { DEFAULT_OPTIONS, type EchoOptions } from "../options.ts";
 import type { EchoRuntime, UpgradeOptions } from "../runtime.ts";
-import type { SocketControl } from "../socket-control.ts";
+import type { PongEvents, SocketControl } from "../socket-control.ts";
 import { socketContext } from "../standard-websocket.ts";
 
 /**
@@ -102,6 +102,7 @@ function open(socket: WebSocket, events: WSEvents<WebSocket>, url: string): void
     events.onClose?.(Object.assign(new Event("close"), { code, reason: reason.toString() }) as CloseEvent, ws);
   });
   socket.on("error", (error: Error) => events.onError?.(Object.assign(new Event("error"), { error }), ws));
+  if ((events as PongEvents).onPong) socket.on("pong", () => (events as PongEvents).onPong?.());
 }
 
 /**
@@ -156,9 +157,6 @@ class NodeSocketControl implements SocketControl {
   }
   ping(): void {
     this.ws.ping();
-  }
-  onPong(listener: () => void): void {
-    this.ws.on("pong", listener);
   }
   pause(): void {
     this.ws.pause();
