@@ -60,7 +60,7 @@ export class KeepAlive {
 
   /** Stops watching (the connection closed); the timer stops with the last one. */
   unwatch(beat: Heartbeat | undefined): void {
-    if (beat === undefined || !this.#beats.delete(beat) || this.#beats.size > 0) return;
+    if (beat === undefined || !this.#beats.delete(beat) || this.#beats.size > 0 || this.#timer === undefined) return;
     clearInterval(this.#timer);
     this.#timer = undefined;
   }

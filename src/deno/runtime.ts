@@ -5,6 +5,7 @@ import { CLOSE_CODES } from "../close-codes.ts";
 import { subprotocolFor } from "../handshake.ts";
 import { bindStandardWebSocket } from "../standard-websocket.ts";
 import type { EchoRuntime, UpgradeOptions } from "../runtime.ts";
+import type { SocketControl } from "../socket-control.ts";
 import { isWebSocketUpgrade } from "../upgrade.ts";
 
 /**
@@ -35,17 +36,22 @@ export const upgradeWebSocket: UpgradeWebSocket<WebSocket, UpgradeOptions> = def
   return response;
 });
 
+/** What the echo needs of a Deno socket beyond WSContext: one object per connection, methods on its prototype. */
+class DenoSocketControl implements SocketControl {
+  constructor(readonly socket: WebSocket) {}
+  bufferedAmount(): number {
+    return this.socket.bufferedAmount;
+  }
+  terminate(): void {
+    // No way to drop a Deno WebSocket without a close frame; this one is not waited for.
+    this.socket.close(CLOSE_CODES.goingAway, "going away");
+  }
+}
+
 /** ws-echo on Deno: pass it to `createEchoApp` or `createApp`. */
 export const runtime: EchoRuntime = {
   name: "deno",
   upgradeWebSocket,
-  socketControl: ({ raw }) => {
-    const socket = raw as WebSocket;
-    return {
-      bufferedAmount: () => socket.bufferedAmount,
-      // No way to drop a Deno WebSocket without a close frame; this one is not waited for.
-      terminate: () => socket.close(CLOSE_CODES.goingAway, "going away"),
-    };
-  },
+  socketControl: ({ raw }) => new DenoSocketControl(raw as WebSocket),
   remoteAddress: (c) => getConnInfo(c).remote.address,
 };

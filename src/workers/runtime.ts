@@ -5,6 +5,7 @@ import { CLOSE_CODES } from "../close-codes.ts";
 import { subprotocolFor } from "../handshake.ts";
 import { bindStandardWebSocket } from "../standard-websocket.ts";
 import type { EchoRuntime, UpgradeOptions } from "../runtime.ts";
+import type { SocketControl } from "../socket-control.ts";
 import { isWebSocketUpgrade } from "../upgrade.ts";
 
 /**
@@ -32,18 +33,25 @@ export const upgradeWebSocket: UpgradeWebSocket<WebSocket, UpgradeOptions> = def
   });
 });
 
+/**
+ * What the echo needs of a workerd socket beyond WSContext. workerd has no ping
+ * API (it answers client pings itself), no way to pause reading, and no
+ * bufferedAmount: its outgoing queue is the platform's.
+ */
+class WorkersSocketControl implements SocketControl {
+  constructor(readonly socket: WebSocket) {}
+  bufferedAmount(): number {
+    return 0;
+  }
+  terminate(): void {
+    this.socket.close(CLOSE_CODES.goingAway, "going away");
+  }
+}
+
 /** ws-echo on Cloudflare Workers: pass it to `createEchoApp` or `createApp`. */
 export const runtime: EchoRuntime = {
   name: "workers",
   upgradeWebSocket,
-  // workerd has no ping API (it answers client pings itself), no way to pause
-  // reading, and no bufferedAmount: its outgoing queue is the platform's.
-  socketControl: ({ raw }) => {
-    const socket = raw as WebSocket;
-    return {
-      bufferedAmount: () => 0,
-      terminate: () => socket.close(CLOSE_CODES.goingAway, "going away"),
-    };
-  },
+  socketControl: ({ raw }) => new WorkersSocketControl(raw as WebSocket),
   remoteAddress: (c) => getConnInfo(c).remote.address,
 };
