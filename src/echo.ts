@@ -70,7 +70,7 @@ class EchoConnection implements WSEvents, PongEvents, KeptAlive, OpenConnection 
   }
 
   onOpen(_event: Event, ws: WSContext): void {
-    const { options, connections, keepAlive, log } = this.#context;
+    const { connections, keepAlive, log } = this.#context;
     this.#socket = ws;
     const control = this.#context.control(ws);
     this.#control = control;
