@@ -4,7 +4,7 @@
  * limit, handshake checks, flow control, logging, and SIGTERM last. Where a
  * runtime differs, the capability flag says how and the test pins it.
  */
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { EchoClient } from "./harness/client.ts";
 import { sleep, until, within } from "./harness/deadline.ts";
 import { encodeFrame, Opcode } from "./harness/frames.ts";
@@ -78,6 +78,9 @@ export function describeProduction(rt: RuntimeUnderTest, skipReason?: string): v
       server = await startServer(rt.script, { env: PRODUCTION_ENV, readyTimeoutMs: rt.readyTimeoutMs });
     }, 120_000);
     afterAll(() => server?.stop(), 30_000);
+    // MAX_CONNECTIONS is small here: a socket a test destroyed frees its slot
+    // only once the server has seen it go, so each test starts from none.
+    beforeEach(() => idle(), 15_000);
 
     test(`keep-alive: pings ${caps.serverPings === "none" ? "never come (no ping API)" : "arrive"}`, async () => {
       const { socket } = await open();
