@@ -11,8 +11,10 @@ export interface Row {
   oursSpread: number;
   native: number;
   nativeSpread: number;
-  /** median(ours) / median(native) */
+  /** The median over rounds of ours / native within the round. */
   ratio: number;
+  /** How far apart the rounds' ratios were (see `spread`). */
+  ratioSpread: number;
   /** The issue's target for the ratio, where it sets one. */
   target?: number;
   /** The highest client CPU seen in this mode (fraction of one core). */
@@ -54,7 +56,7 @@ export function table(rows: readonly Row[]): string {
       `${r.metric} (${r.unit})`,
       `${fmt(r.ours)} ${pct(r.oursSpread)}`,
       `${fmt(r.native)} ${pct(r.nativeSpread)}`,
-      Number.isFinite(r.ratio) ? r.ratio.toFixed(2) : "—",
+      Number.isFinite(r.ratio) ? `${r.ratio.toFixed(2)} ${r.ratioSpread > 0 ? pct(r.ratioSpread) : ""}`.trim() : "—",
       target,
       Number.isFinite(r.clientCpu) ? `${(r.clientCpu * 100).toFixed(0)}%${r.clientCpu >= 0.9 ? " SAT" : ""}` : "",
     ];
@@ -91,7 +93,7 @@ export function svgChart(rows: readonly Row[], title: string): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
     `<text x="10" y="20" font-size="15" font-weight="bold">${escape(title)}</text>`,
-    `<text x="10" y="38" fill="#555">ratio ours / native, median of interleaved rounds; 1.0 = parity</text>`,
+    `<text x="10" y="38" fill="#555">ratio ours / native, median of the rounds' ratios (ours and native back to back); 1.0 = parity</text>`,
   ];
   runtimes.forEach((rt, i) => {
     out.push(`<rect x="${left + i * 90}" y="${top - 14}" width="10" height="10" fill="${COLORS[rt] ?? "#888"}"/>`);

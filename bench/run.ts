@@ -447,6 +447,14 @@ function summarize(results: Results): Row[] {
           samples[target].filter((s) => !s.error).map((s) => (s[metric.key] as number) * (metric.scale ?? 1));
         const ours = median(values("ours"));
         const native = median(values("native"));
+        // Round i ran ours then native back to back, under the same load from
+        // the rest of the machine: the median of the rounds' own ratios is
+        // steadier on a shared machine than the ratio of the two medians.
+        const value = (s: Sample) => (s[metric.key] as number) * (metric.scale ?? 1);
+        const paired = samples.ours.flatMap((o, i) => {
+          const n = samples.native[i];
+          return !o.error && n && !n.error ? [value(o) / value(n)] : [];
+        });
         rows.push({
           runtime,
           mode,
@@ -457,7 +465,8 @@ function summarize(results: Results): Row[] {
           oursSpread: spread(values("ours")),
           native,
           nativeSpread: spread(values("native")),
-          ratio: ours / native,
+          ratio: paired.length > 0 ? median(paired) : ours / native,
+          ratioSpread: spread(paired),
           target: metric.target,
           clientCpu,
           errors,
