@@ -6,7 +6,7 @@ import type { WSMessageReceive } from "hono/ws";
  * as `utf8`, beside `data`; the echo then sends them back as a text frame
  * (`SocketControl.sendText`) instead of decoding them to a string for `send` to
  * encode again. `npm run bench`, large mode (1 MiB, half text) on Node: server
- * CPU per message 2.1x native with the round trip through a string.
+ * CPU per message 2.28x native through a string, 1.12x as bytes.
  */
 export class Utf8Text {
   constructor(readonly bytes: Uint8Array<ArrayBuffer>) {}
