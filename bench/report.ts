@@ -15,6 +15,8 @@ export interface Row {
   ratio: number;
   /** How far apart the rounds' ratios were (see `spread`). */
   ratioSpread: number;
+  /** The lowest and highest of the rounds' ratios (absent in results saved before it existed). */
+  ratioRange?: [number, number];
   /** The issue's target for the ratio, where it sets one. */
   target?: number;
   /** The highest client CPU seen in this mode (fraction of one core). */
@@ -25,6 +27,16 @@ export interface Row {
 export function meets(row: Row): boolean | undefined {
   if (row.target === undefined || !Number.isFinite(row.ratio)) return undefined;
   return row.better === "higher" ? row.ratio >= row.target : row.ratio <= row.target;
+}
+
+/**
+ * Whether the target lies within the rounds' own ratios: some rounds met it and
+ * some did not, so this run cannot tell on which side the server is.
+ */
+export function inconclusive(row: Row): boolean {
+  if (row.target === undefined || row.ratioRange === undefined) return false;
+  const [low, high] = row.ratioRange;
+  return low < row.target && row.target < high;
 }
 
 function fmt(value: number): string {
@@ -46,7 +58,9 @@ export function table(rows: readonly Row[]): string {
     const ok = meets(r);
     const target = r.target === undefined
       ? ""
-      : `${r.better === "higher" ? "≥" : "≤"}${r.target}${ok === undefined ? "" : ok ? " ok" : " MISS"}`;
+      : `${r.better === "higher" ? "≥" : "≤"}${r.target}${ok === undefined ? "" : ok ? " ok" : " MISS"}${
+        inconclusive(r) ? "~" : ""
+      }`;
     if (r.errors.length > 0) {
       return [r.runtime, r.mode, r.metric, "ERROR", "", "", "", r.errors[0]!.split("\n")[0]!.slice(0, 70)];
     }
@@ -154,7 +168,8 @@ export function ratioTable(rows: readonly Row[]): string {
         // Server CPU and memory are the server's own figures, whatever the client did.
         const clientSensitive = !/CPU|RSS/.test(metric);
         const sat = clientSensitive && row.clientCpu >= 0.9 ? " (client at 90%+)" : "";
-        return `${row.ratio.toFixed(2)}${meets(row) === false ? " ✗" : ""}${sat}`;
+        const mark = `${meets(row) === false ? " ✗" : ""}${inconclusive(row) ? " ~" : ""}`;
+        return `${row.ratio.toFixed(2)}${mark}${sat}`;
       });
       const target = rows.find((r) => r.mode === mode && r.metric === metric)!;
       const goal = target.target === undefined ? "" : `${target.better === "higher" ? "≥" : "≤"} ${target.target}`;

@@ -467,6 +467,7 @@ function summarize(results: Results): Row[] {
           nativeSpread: spread(values("native")),
           ratio: paired.length > 0 ? median(paired) : ours / native,
           ratioSpread: spread(paired),
+          ratioRange: paired.length > 0 ? [Math.min(...paired), Math.max(...paired)] : [NaN, NaN],
           target: metric.target,
           clientCpu,
           errors,
@@ -536,7 +537,11 @@ async function main(): Promise<void> {
   }
   const rows = summarize(results);
   const title = `ws-echo vs native echo, ${host.nproc}× ${host.cpu}, ${started.toISOString().slice(0, 16)}Z`;
-  const text = `${table(rows)}\n\nAt a glance (✗: misses the issue's target):\n\n${ratioTable(rows)}`;
+  const text = `${
+    table(rows)
+  }\n\nAt a glance (✗: misses the issue's target; ~: the target lies between the rounds' own ratios, so this run cannot tell):\n\n${
+    ratioTable(rows)
+  }`;
   console.log(`\n${title}\n\n${text}\n`);
   mkdirSync("bench-results", { recursive: true });
   const stamp = started.toISOString().replaceAll(":", "-").slice(0, 19);
