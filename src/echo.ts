@@ -43,13 +43,15 @@ export function createEchoEvents(context: EchoContext, remoteAddress?: string): 
 class EchoConnection implements WSEvents, PongEvents, KeptAlive, OpenConnection {
   readonly id = ++lastId;
   readonly #context: EchoContext;
-  readonly #remoteAddress: string | undefined;
+  /** Kept only until the open log line. */
+  #remoteAddress: string | undefined;
   readonly #openedAt = Date.now();
   #messages = 0;
   #textMessages = 0;
   #bytes = 0;
   #socket: WSContext | undefined;
   #control: SocketControl | undefined;
+  /** Made by the first send that finds the send buffer above its high-water mark. */
   #flow: FlowControl | undefined;
   #heartbeat: Heartbeat | undefined;
   #terminatedForSilence = false;
@@ -74,10 +76,10 @@ class EchoConnection implements WSEvents, PongEvents, KeptAlive, OpenConnection 
     this.#socket = ws;
     const control = this.#context.control(ws);
     this.#control = control;
-    this.#flow = new FlowControl(control);
     this.#heartbeat = keepAlive.watch(control, this);
     connections.add(this);
     log.info("ws open", { id: this.id, remote: this.#remoteAddress, protocol: ws.protocol || undefined });
+    this.#remoteAddress = undefined;
   }
 
   onMessage(event: MessageEvent, ws: WSContext): void {
@@ -161,10 +163,12 @@ class EchoConnection implements WSEvents, PongEvents, KeptAlive, OpenConnection 
 
   #send(ws: WSContext, payload: EchoPayload): void {
     if (ws.readyState !== 1) return;
+    const control = this.#control!; // set by onOpen, which runs before any message
     if (!(payload instanceof Utf8Text)) ws.send(payload);
-    else if (this.#control?.sendText) this.#control.sendText(payload.bytes);
+    else if (control.sendText) control.sendText(payload.bytes);
     else ws.send(payload.decode());
-    if (this.#flow?.afterSend() === "close") {
+    if (this.#flow === undefined && !FlowControl.needed(control)) return;
+    if ((this.#flow ??= new FlowControl(control)).afterSend() === "close") {
       ws.close(CLOSE.policyViolation, "send buffer full: the client is not reading");
     }
   }

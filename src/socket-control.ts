@@ -5,8 +5,8 @@
  * the README's runtime table says what follows from that.
  */
 export interface SocketControl {
-  /** Bytes accepted by `send` that have not reached the network yet. */
-  bufferedAmount(): number;
+  /** Bytes accepted by `send` that have not reached the network yet (the WebSocket API's name). */
+  readonly bufferedAmount: number;
   /** Sends UTF-8 bytes as a text frame; present where message events carry `utf8` (see ../message.ts). */
   sendText?(bytes: Uint8Array<ArrayBuffer>): void;
   /** Drops the connection at once, without a closing handshake (a dead peer will not answer one). */

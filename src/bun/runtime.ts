@@ -19,27 +19,14 @@ import type { PongEvents, SocketControl } from "../socket-control.ts";
 
 type BunSocket = ServerWebSocket<SocketData>;
 
-/** What each Bun socket carries in `ws.data`. */
-export interface SocketData {
-  events: WSEvents<BunSocket>;
-  /** The request URL, kept as a string: WSContext makes the one URL object. */
-  url: string;
-  /** The sub-protocol answered in the handshake, if any. */
-  protocol: string | null;
-  /** Created once in `open`: `hono/bun` builds a new WSContext for every event. */
-  context?: WSContext<BunSocket>;
-  /** The socket's init and control, made with the context. */
-  handle?: BunSocketHandle;
-}
-
 /**
  * `upgradeWebSocket` on Hono's `defineWebSocketHelper`, in the shape of
  * `hono/bun`'s. Why not that one: it cannot answer a sub-protocol of the
  * server's choosing (Bun then echoes the client's first), it has no pong
  * event for keep-alive, and it builds a WSContext per event.
  */
-export const upgradeWebSocket: UpgradeWebSocket<ServerWebSocket<SocketData>, UpgradeOptions> = defineWebSocketHelper<
-  ServerWebSocket<SocketData>,
+export const upgradeWebSocket: UpgradeWebSocket<BunSocket, UpgradeOptions> = defineWebSocketHelper<
+  BunSocket,
   UpgradeOptions
 >(
   (c, events, options) => {
@@ -47,7 +34,7 @@ export const upgradeWebSocket: UpgradeWebSocket<ServerWebSocket<SocketData>, Upg
     if (!server) throw new TypeError("Bun.serve must pass its server to app.fetch as the second argument");
     const protocol = subprotocolFor(c.req.raw.headers, options?.protocols);
     const upgraded = server.upgrade(c.req.raw, {
-      data: { events, url: c.req.url, protocol: protocol ?? null },
+      data: new SocketData(events, protocol ?? null),
       // Without the header Bun answers the client's first offer, spoken or not; an
       // empty value makes it answer none.
       headers: { "Sec-WebSocket-Protocol": protocol ?? "" },
@@ -59,15 +46,22 @@ export const upgradeWebSocket: UpgradeWebSocket<ServerWebSocket<SocketData>, Upg
 );
 
 /**
- * One connection's Bun socket as the echo sees it: the WSContext's init and
- * the SocketControl in one object, with methods on its prototype (a closure
- * per method would be memory held per connection; see the README's benchmarks).
+ * What each Bun socket carries in `ws.data`: its events, its one WSContext
+ * (made in `open`; `hono/bun` builds one per event), and, as that context's
+ * init and the echo's SocketControl, the socket's methods. One object with
+ * its methods on the prototype: memory per idle connection is a target (see
+ * the README's benchmarks), and Bun itself keeps about 1.7 KiB per connection.
+ *
+ * The context's `url` is null, for the reason in ../standard-websocket.ts.
  */
-class BunSocketHandle implements WSContextInit<BunSocket>, SocketControl {
+export class SocketData implements WSContextInit<BunSocket>, SocketControl {
+  /** Set in `open`, before any event reaches the echo. */
+  raw!: BunSocket;
+  context!: WSContext<BunSocket>;
   /** What the last `send` returned: -1 queued behind backpressure, 0 dropped, else bytes written. */
   #lastSend = 1;
 
-  constructor(readonly raw: BunSocket, readonly url: string, readonly protocol: string | null) {}
+  constructor(readonly events: WSEvents<BunSocket>, readonly protocol: string | null) {}
 
   send(data: string | ArrayBuffer | Uint8Array<ArrayBuffer>): void {
     this.#lastSend = this.raw.send(data);
@@ -82,7 +76,7 @@ class BunSocketHandle implements WSContextInit<BunSocket>, SocketControl {
   get readyState(): WSReadyState {
     return this.raw.readyState as WSReadyState;
   }
-  bufferedAmount(): number {
+  get bufferedAmount(): number {
     // A send that returned bytes written left nothing queued (Bun's docs for
     // `send`); only after -1 is the buffer worth asking about, which saves a
     // call into Bun per message.
@@ -102,12 +96,6 @@ class BunSocketHandle implements WSContextInit<BunSocket>, SocketControl {
   }
 }
 
-function contextOf(ws: BunSocket, data: SocketData): WSContext<BunSocket> {
-  if (data.context) return data.context;
-  data.handle = new BunSocketHandle(ws, data.url, data.protocol);
-  return data.context = new WSContext(data.handle);
-}
-
 /** The `websocket` option of `Bun.serve`, configured from our options. */
 export function websocketHandler(
   options: Partial<EchoOptions> = {},
@@ -115,20 +103,22 @@ export function websocketHandler(
   const { maxMessageSize } = { ...DEFAULT_OPTIONS, ...options };
   return {
     open: (ws) => {
-      const data = ws.data;
-      data.events.onOpen?.(new Event("open"), contextOf(ws, data));
+      const data = ws.data; // a getter into Bun: read once per event
+      data.raw = ws;
+      data.context = new WSContext(data);
+      data.events.onOpen?.(new Event("open"), data.context);
     },
     // Binary arrives as a Buffer (a Uint8Array view): passed on as it is (see ../message.ts).
     // A plain `{ data }`, not a MessageEvent: the echo reads only `data`, and Bun's
     // MessageEvent costs ~0.8 µs to build; `npm run bench` (pipelined, 64 B): server
     // CPU per message 4.6 → 2.5 µs.
     message: (ws, message) => {
-      const data = ws.data; // a getter into Bun: read once
-      data.events.onMessage?.({ data: message as unknown as WSMessageReceive } as MessageEvent, contextOf(ws, data));
+      const data = ws.data;
+      data.events.onMessage?.({ data: message as unknown as WSMessageReceive } as MessageEvent, data.context);
     },
     close: (ws, code, reason) => {
       const data = ws.data;
-      data.events.onClose?.(Object.assign(new Event("close"), { code, reason }) as CloseEvent, contextOf(ws, data));
+      data.events.onClose?.(Object.assign(new Event("close"), { code, reason }) as CloseEvent, data.context);
     },
     pong: (ws) => (ws.data.events as PongEvents).onPong?.(),
     maxPayloadLength: maxMessageSize,
@@ -145,7 +135,6 @@ export function websocketHandler(
 export const runtime: EchoRuntime = {
   name: "bun",
   upgradeWebSocket,
-  // Made in `open`, before the echo asks for it.
-  socketControl: ({ raw }) => (raw as BunSocket).data.handle!,
+  socketControl: ({ raw }) => (raw as BunSocket).data,
   remoteAddress: (c) => getConnInfo(c).remote.address,
 };

@@ -31,7 +31,7 @@ export const upgradeWebSocket: UpgradeWebSocket<WebSocket, UpgradeOptions> = def
     ...(protocol ? { protocol } : {}),
     idleTimeout: (2 * (options?.keepAliveInterval ?? 0)) / 1000,
   });
-  const ws = bindStandardWebSocket(socket, events, c.req.url, protocol ?? null);
+  const ws = bindStandardWebSocket(socket, events, protocol ?? null);
   if (events.onOpen) socket.addEventListener("open", (event) => events.onOpen?.(event, ws));
   return response;
 });
@@ -39,7 +39,7 @@ export const upgradeWebSocket: UpgradeWebSocket<WebSocket, UpgradeOptions> = def
 /** What the echo needs of a Deno socket beyond WSContext: one object per connection, methods on its prototype. */
 class DenoSocketControl implements SocketControl {
   constructor(readonly socket: WebSocket) {}
-  bufferedAmount(): number {
+  get bufferedAmount(): number {
     return this.socket.bufferedAmount;
   }
   terminate(): void {

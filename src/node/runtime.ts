@@ -1,16 +1,15 @@
 // Node: `@hono/node-server` v2 for HTTP, `ws` for WebSockets, joined by our own upgrade path.
 import type { ServerType } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
-import { defineWebSocketHelper, type UpgradeWebSocket, type WSEvents } from "hono/ws";
+import { defineWebSocketHelper, type UpgradeWebSocket, WSContext, type WSContextInit, type WSEvents } from "hono/ws";
 import { type IncomingMessage, type Server, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
-import { type RawData, type WebSocket, WebSocketServer } from "ws";
+import { type RawData, WebSocket, WebSocketServer } from "ws";
 import { selectSubprotocol } from "../handshake.ts";
 import type { EchoMessageEvent } from "../message.ts";
 import { DEFAULT_OPTIONS, type EchoOptions } from "../options.ts";
 import type { EchoRuntime, UpgradeOptions } from "../runtime.ts";
 import type { PongEvents, SocketControl } from "../socket-control.ts";
-import { socketContext } from "../standard-websocket.ts";
 
 /**
  * Why not `@hono/node-server`'s WebSocket support: per message it builds a
@@ -61,6 +60,7 @@ export function attachWebSocketServer(
     noServer: true,
     maxPayload: maxMessageSize,
     handleProtocols: (offered) => selectSubprotocol(offered, subprotocols) ?? false,
+    WebSocket: EchoSocket,
   });
   // HTTP/1.1 is where the upgrade mechanism lives (RFC 6455 §4.1); `serve()` makes an http.Server by default.
   const http = server as Server;
@@ -79,7 +79,7 @@ export function attachWebSocketServer(
     }
     const events = accepted.events;
     if (!events || socket.destroyed) return void writeResponse(socket, response);
-    wss.handleUpgrade(incoming, socket, head, (ws) => open(ws, events, request.url));
+    wss.handleUpgrade(incoming, socket, head, (ws) => (ws as EchoSocket).open(events));
   });
   http.on("close", () => wss.close());
   return wss;
@@ -87,22 +87,57 @@ export function attachWebSocketServer(
 
 function ignore(): void {}
 
-function open(socket: WebSocket, events: WSEvents<WebSocket>, url: string): void {
-  const ws = socketContext(socket, url, socket.protocol || null);
-  // Handlers may live on a prototype (src/echo.ts): always called as methods of `events`.
-  events.onOpen?.(new Event("open"), ws);
-  socket.on("message", (data: RawData, isBinary: boolean) => {
+/**
+ * `ws`'s WebSocket with what one echo connection needs. Its listeners are
+ * methods, the same function for every socket, where closures would be memory
+ * per idle connection (see the README's benchmarks). It is also its own
+ * WSContext init, and the echo's SocketControl: `ws` already has
+ * `bufferedAmount`, `terminate`, `ping`, `pause` and `resume`.
+ */
+class EchoSocket extends WebSocket implements WSContextInit<WebSocket>, SocketControl {
+  events!: WSEvents<WebSocket>;
+  context!: WSContext<WebSocket>;
+
+  /** For WSContext: the socket is its own init. */
+  get raw(): WebSocket {
+    return this;
+  }
+
+  sendText(bytes: Uint8Array<ArrayBuffer>): void {
+    this.send(bytes, { binary: false });
+  }
+
+  open(events: WSEvents<WebSocket>): void {
+    this.events = events;
+    // `url` is null, for the reason in ../standard-websocket.ts.
+    this.context = new WSContext<WebSocket>(this);
+    // Handlers may live on a prototype (src/echo.ts): always called as methods of `events`.
+    events.onOpen?.(new Event("open"), this.context);
+    // EventEmitter calls a listener with the socket as `this`.
+    this.on("message", this.#onMessage);
+    this.on("close", this.#onClose);
+    this.on("error", this.#onError);
+    if ((events as PongEvents).onPong) this.on("pong", this.#onPong);
+  }
+
+  #onMessage(data: RawData, isBinary: boolean): void {
     // Binary: the Buffer `ws` hands over. Text: its bytes, decoded only if read (see ../message.ts).
-    events.onMessage?.(
-      (isBinary ? { data } : new TextMessage(data as Buffer<ArrayBuffer>)) as unknown as MessageEvent,
-      ws,
-    );
-  });
-  socket.on("close", (code: number, reason: Buffer) => {
-    events.onClose?.(Object.assign(new Event("close"), { code, reason: reason.toString() }) as CloseEvent, ws);
-  });
-  socket.on("error", (error: Error) => events.onError?.(Object.assign(new Event("error"), { error }), ws));
-  if ((events as PongEvents).onPong) socket.on("pong", () => (events as PongEvents).onPong?.());
+    const event = isBinary ? { data } : new TextMessage(data as Buffer<ArrayBuffer>);
+    this.events.onMessage?.(event as unknown as MessageEvent, this.context);
+  }
+
+  #onClose(code: number, reason: Buffer): void {
+    const event = Object.assign(new Event("close"), { code, reason: reason.toString() });
+    this.events.onClose?.(event as CloseEvent, this.context);
+  }
+
+  #onError(error: Error): void {
+    this.events.onError?.(Object.assign(new Event("error"), { error }), this.context);
+  }
+
+  #onPong(): void {
+    (this.events as PongEvents).onPong?.();
+  }
 }
 
 /**
@@ -140,36 +175,10 @@ async function writeResponse(socket: Duplex, response: Response): Promise<void> 
   socket.end(Buffer.concat([Buffer.from(`${lines.join("\r\n")}\r\n\r\n`, "latin1"), body]));
 }
 
-/**
- * What the echo needs of `ws` beyond WSContext. A class: one object per
- * connection, where an object of closures costs a closure per method.
- */
-class NodeSocketControl implements SocketControl {
-  constructor(readonly ws: WebSocket) {}
-  bufferedAmount(): number {
-    return this.ws.bufferedAmount;
-  }
-  sendText(bytes: Uint8Array<ArrayBuffer>): void {
-    this.ws.send(bytes, { binary: false });
-  }
-  terminate(): void {
-    this.ws.terminate();
-  }
-  ping(): void {
-    this.ws.ping();
-  }
-  pause(): void {
-    this.ws.pause();
-  }
-  resume(): void {
-    this.ws.resume();
-  }
-}
-
 /** ws-echo on Node: pass it to `createEchoApp` or `createApp`, and serve WebSockets with `attachWebSocketServer`. */
 export const runtime: EchoRuntime = {
   name: "node",
   upgradeWebSocket,
-  socketControl: ({ raw }) => new NodeSocketControl(raw as WebSocket),
+  socketControl: ({ raw }) => raw as EchoSocket,
   remoteAddress: (c) => getConnInfo(c).remote.address,
 };

@@ -23,7 +23,7 @@ export const upgradeWebSocket: UpgradeWebSocket<WebSocket, UpgradeOptions> = def
   if (!isWebSocketUpgrade(c.req.raw.headers)) return;
   const protocol = subprotocolFor(c.req.raw.headers, options?.protocols);
   const { 0: client, 1: server } = new WebSocketPair();
-  const ws = bindStandardWebSocket(server, events, c.req.url, protocol ?? null);
+  const ws = bindStandardWebSocket(server, events, protocol ?? null);
   server.accept();
   events.onOpen?.(new Event("open"), ws);
   return new Response(null, {
@@ -40,7 +40,7 @@ export const upgradeWebSocket: UpgradeWebSocket<WebSocket, UpgradeOptions> = def
  */
 class WorkersSocketControl implements SocketControl {
   constructor(readonly socket: WebSocket) {}
-  bufferedAmount(): number {
+  get bufferedAmount(): number {
     return 0;
   }
   terminate(): void {

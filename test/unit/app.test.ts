@@ -16,7 +16,7 @@ function fakeRuntime() {
       seen.push({ events, options });
       return new Response(null, { headers: { "x-upgraded": "yes" } });
     }),
-    socketControl: () => ({ bufferedAmount: () => 0, terminate: () => {} }),
+    socketControl: () => ({ bufferedAmount: 0, terminate: () => {} }),
   };
   return { runtime, seen };
 }

@@ -34,7 +34,9 @@ function context(options: Partial<EchoOptions> = {}, control: Partial<SocketCont
     connections: new ConnectionRegistry(),
     keepAlive: new KeepAlive({ interval: 0, timeout: 0 }),
     log: createLogger("debug", (line) => lines.push(JSON.parse(line))),
-    control: () => ({ bufferedAmount: () => 0, terminate: () => {}, ...control }),
+    // Descriptors, not a spread: a getter in `control` must stay live.
+    control: () =>
+      Object.defineProperties({ bufferedAmount: 0, terminate: () => {} }, Object.getOwnPropertyDescriptors(control)),
   };
   return { ctx, lines };
 }
@@ -132,7 +134,9 @@ describe("echo", () => {
     let buffered = 0;
     const calls: string[] = [];
     const { ctx } = context({}, {
-      bufferedAmount: () => buffered,
+      get bufferedAmount() {
+        return buffered;
+      },
       pause: () => calls.push("pause"),
       resume: () => calls.push("resume"),
     });
@@ -147,7 +151,7 @@ describe("echo", () => {
   });
 
   test("…and closes with 1008 where it cannot pause, never dropping a message", () => {
-    const { ctx } = context({}, { bufferedAmount: () => 2 * 1024 * 1024 });
+    const { ctx } = context({}, { bufferedAmount: 2 * 1024 * 1024 });
     const { ws, sent, closes } = fakeSocket();
     const events = createEchoEvents(ctx);
     events.onOpen!(open, ws);

@@ -8,7 +8,7 @@ afterEach(() => vi.useRealTimers());
 function peer({ pingThrows = false } = {}) {
   const pings: number[] = [];
   const control: SocketControl = {
-    bufferedAmount: () => 0,
+    bufferedAmount: 0,
     terminate: () => {},
     ping: () => {
       if (pingThrows) throw new Error("WebSocket is not open");
@@ -87,7 +87,7 @@ test("timeout 0 pings every interval without a verdict", () => {
 test("interval 0 sends no pings; where the runtime cannot ping nothing is watched", () => {
   const { control, pings } = peer();
   expect(new KeepAlive({ interval: 0, timeout: 50 }).watch(control, connection())).toBeUndefined();
-  const noPing: SocketControl = { bufferedAmount: () => 0, terminate: () => {} };
+  const noPing: SocketControl = { bufferedAmount: 0, terminate: () => {} };
   expect(new KeepAlive({ interval: 10, timeout: 5 }).watch(noPing, connection())).toBeUndefined();
   vi.advanceTimersByTime(1_000);
   expect(pings).toHaveLength(0);
