@@ -254,7 +254,9 @@ async function measureConns(clients: Clients, server: Server, mode: ConnsMode, r
     // 64 handshakes in flight: more overflows workerd's accept backlog, and SYN retries (1 s, 3 s) swamp the p99.
     const opened = await open(mode.count, Math.ceil(64 / clients.count));
     const cpu1 = cpuSeconds(server.pid);
-    await sleep(1000);
+    // Read 5 s after the last handshake: at 1 s, whether the runtime's GC had run
+    // yet swung Bun's figure by ±0.3 KiB per connection between runs.
+    await sleep(5000);
     const rss1 = rssBytes(server.pid);
     // All of them held and echoing: one verified echo on every connection.
     await clients.all({ cmd: "echoOnce" });

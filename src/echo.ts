@@ -2,7 +2,7 @@ import type { WSContext, WSEvents } from "hono/ws";
 import { CLOSE_CODES as CLOSE, closeReply } from "./close-codes.ts";
 import type { ConnectionRegistry, OpenConnection } from "./connections.ts";
 import { FlowControl } from "./flow-control.ts";
-import type { Heartbeat, KeepAlive, KeptAlive } from "./keep-alive.ts";
+import { type KeepAlive, KeptAlive } from "./keep-alive.ts";
 import type { Logger } from "./log.ts";
 import { type EchoMessageEvent, type EchoPayload, exceeds, messageOf, toEchoPayload, Utf8Text } from "./message.ts";
 import type { EchoOptions } from "./options.ts";
@@ -40,7 +40,7 @@ export function createEchoEvents(context: EchoContext, remoteAddress?: string): 
  * object instead of a closure per handler (memory per idle connection counts
  * at 10,000 connections; see the README's benchmarks).
  */
-class EchoConnection implements WSEvents, PongEvents, KeptAlive, OpenConnection {
+class EchoConnection extends KeptAlive implements WSEvents, PongEvents, OpenConnection {
   readonly id = ++lastId;
   readonly #context: EchoContext;
   /** Kept only until the open log line. */
@@ -53,7 +53,6 @@ class EchoConnection implements WSEvents, PongEvents, KeptAlive, OpenConnection 
   #control: SocketControl | undefined;
   /** Made by the first send that finds the send buffer above its high-water mark. */
   #flow: FlowControl | undefined;
-  #heartbeat: Heartbeat | undefined;
   #terminatedForSilence = false;
   /**
    * Set while a Blob is being read: later messages queue behind it so the echo
@@ -62,6 +61,7 @@ class EchoConnection implements WSEvents, PongEvents, KeptAlive, OpenConnection 
   #pending: Promise<void> | undefined;
 
   constructor(context: EchoContext, remoteAddress: string | undefined) {
+    super();
     this.#context = context;
     this.#remoteAddress = remoteAddress;
   }
@@ -76,7 +76,7 @@ class EchoConnection implements WSEvents, PongEvents, KeptAlive, OpenConnection 
     this.#socket = ws;
     const control = this.#context.control(ws);
     this.#control = control;
-    this.#heartbeat = keepAlive.watch(control, this);
+    if (control.ping) keepAlive.watch(this);
     connections.add(this);
     log.info("ws open", { id: this.id, remote: this.#remoteAddress, protocol: ws.protocol || undefined });
     this.#remoteAddress = undefined;
@@ -114,7 +114,7 @@ class EchoConnection implements WSEvents, PongEvents, KeptAlive, OpenConnection 
 
   onClose(event: CloseEvent, ws: WSContext): void {
     const { connections, keepAlive, log } = this.#context;
-    keepAlive.unwatch(this.#heartbeat);
+    keepAlive.unwatch(this);
     this.#flow?.stop();
     connections.delete(this);
     log.info("ws close", {
@@ -143,7 +143,11 @@ class EchoConnection implements WSEvents, PongEvents, KeptAlive, OpenConnection 
   }
 
   onPong(): void {
-    this.#heartbeat?.pong();
+    this.pong();
+  }
+
+  protected sendPing(): void {
+    this.#control!.ping!(); // watched only where the runtime can ping
   }
 
   /** No pong within KEEP_ALIVE_TIMEOUT_MS of a ping: the peer is gone, no closing handshake. */

@@ -1,11 +1,11 @@
 import { WSContext, type WSMessageReceive } from "hono/ws";
-import { describe, expect, test } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { ConnectionRegistry } from "../../src/connections.ts";
 import { createEchoEvents, type EchoContext } from "../../src/echo.ts";
 import { KeepAlive } from "../../src/keep-alive.ts";
 import { createLogger } from "../../src/log.ts";
 import { DEFAULT_OPTIONS, type EchoOptions } from "../../src/options.ts";
-import type { SocketControl } from "../../src/socket-control.ts";
+import type { PongEvents, SocketControl } from "../../src/socket-control.ts";
 
 function fakeSocket({ failSend = false } = {}) {
   const sent: (string | number[])[] = [];
@@ -158,6 +158,39 @@ describe("echo", () => {
     events.onMessage!(message("x"), ws);
     expect(sent).toEqual(["x"]);
     expect(closes).toEqual([[1008, "send buffer full: the client is not reading"]]);
+  });
+
+  test("keep-alive: pings where the runtime can, a pong answers, a silent peer is terminated as 1006", () => {
+    vi.useFakeTimers();
+    try {
+      const calls: string[] = [];
+      const { ctx, lines } = context({ keepAliveTimeout: 40 }, {
+        ping: () => calls.push("ping"),
+        terminate: () => calls.push("terminate"),
+      });
+      ctx.keepAlive = new KeepAlive({ interval: 100, timeout: 40 });
+      const { ws } = fakeSocket();
+      const events = createEchoEvents(ctx);
+      events.onOpen!(open, ws);
+      vi.advanceTimersByTime(110);
+      expect(calls).toEqual(["ping"]);
+      (events as PongEvents).onPong!();
+      vi.advanceTimersByTime(100);
+      expect(calls).toEqual(["ping", "ping"]);
+      vi.advanceTimersByTime(50);
+      expect(calls).toEqual(["ping", "ping", "terminate"]);
+      events.onClose!(closeEvent(1006), ws);
+      expect(lines.find((l) => l.msg === "ws close")).toMatchObject({ code: 1006 });
+      expect(vi.getTimerCount()).toBe(0);
+
+      // A runtime without ping (Deno, Workers): not watched, no timer.
+      const { ctx: noPing } = context();
+      noPing.keepAlive = new KeepAlive({ interval: 100, timeout: 40 });
+      createEchoEvents(noPing).onOpen!(open, fakeSocket().ws);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   test("the client's close code and reason are echoed", () => {
