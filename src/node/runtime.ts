@@ -112,6 +112,8 @@ class EchoSocket extends WebSocket implements WSContextInit<WebSocket>, SocketCo
     this.events = events;
     // `url` is null, for the reason in ../standard-websocket.ts.
     this.context = new WSContext<WebSocket>(this);
+    // `ws` says "" for no sub-protocol; null, as on the other runtimes.
+    this.context.protocol ||= null;
     // Handlers may live on a prototype (src/echo.ts): always called as methods of `events`.
     events.onOpen?.(new Event("open"), this.context);
     // EventEmitter calls a listener with the socket as `this`.
