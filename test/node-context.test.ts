@@ -6,9 +6,9 @@ import { Hono } from "hono";
 import type { WSContext } from "hono/ws";
 import type { AddressInfo } from "node:net";
 import { afterAll, expect, test } from "vitest";
-import { WebSocket } from "ws";
 import { attachWebSocketServer, runtime } from "../src/node/runtime.ts";
-import { within } from "./harness/deadline.ts";
+import { EchoClient } from "./harness/client.ts";
+import { until, within } from "./harness/deadline.ts";
 
 const contexts: { onOpen: WSContext; onMessage: WSContext; onClose?: WSContext }[] = [];
 const app = new Hono();
@@ -38,29 +38,16 @@ async function roundTrip(protocols: string[]): Promise<void> {
     new Promise<void>((resolve) => server.listening ? resolve() : server.once("listening", resolve)),
   );
   const { port } = server.address() as AddressInfo;
-  const client = new WebSocket(`ws://127.0.0.1:${port}/ws`, protocols);
-  await within(
-    5_000,
-    "the handshake",
-    new Promise((resolve, reject) => client.once("open", resolve).once("error", reject)),
-  );
+  const client = await EchoClient.open(`ws://127.0.0.1:${port}/ws`, { protocols }, 5_000);
   client.send("hi");
-  await within(5_000, "the echo", new Promise((resolve) => client.once("message", resolve)));
-  client.close(1000);
-  await within(5_000, "the close", new Promise((resolve) => client.once("close", resolve)));
+  await client.next(5_000);
+  await client.close(1000, "", 5_000);
 }
 
 test("one WSContext per connection, url null, protocol null without a sub-protocol or the one chosen", async () => {
   await roundTrip([]);
   await roundTrip(["other", "chat"]);
-  await within(
-    5_000,
-    "both server-side closes",
-    new Promise<void>((resolve) => {
-      const check = () => (contexts.every((c) => c.onClose) ? resolve() : setTimeout(check, 10));
-      check();
-    }),
-  );
+  await until(5_000, "both server-side closes", () => contexts.every((c) => c.onClose), 10);
   expect(contexts).toHaveLength(2);
   for (const seen of contexts) {
     expect(seen.onMessage).toBe(seen.onOpen);
