@@ -142,10 +142,6 @@ class EchoConnection extends KeptAlive implements WSEvents, PongEvents, OpenConn
     }
   }
 
-  onPong(): void {
-    this.pong();
-  }
-
   protected sendPing(): void {
     this.#control!.ping!(); // watched only where the runtime can ping
   }

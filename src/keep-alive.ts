@@ -17,8 +17,8 @@ export abstract class KeptAlive {
   /** No pong within the timeout after a ping: the peer is gone. Called once. */
   abstract onKeepAliveTimeout(): void;
 
-  /** A pong arrived: the outstanding ping, if any, is answered. */
-  pong(): void {
+  /** A pong arrived: the outstanding ping, if any, is answered (the adapters call it, see `PongEvents`). */
+  onPong(): void {
     this.#pingSentAt = 0;
   }
 

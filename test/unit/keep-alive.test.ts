@@ -29,7 +29,7 @@ test("pings every interval, at most a quarter of the shorter duration late, whil
   for (let i = 0; i < 5; i++) {
     vi.advanceTimersByTime(115);
     expect(pings, `ping #${i + 1}`).toHaveLength(i + 1);
-    conn.pong();
+    conn.onPong();
   }
   const gaps = pings.map((at, i) => at - (i === 0 ? start : pings[i - 1]!));
   for (const gap of gaps) {
