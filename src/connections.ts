@@ -1,6 +1,10 @@
+import { SlotList } from "./slot-list.ts";
+
 /** One open WebSocket, as the registry sees it. */
 export interface OpenConnection {
   readonly id: number;
+  /** The registry's own bookkeeping (its index in a `SlotList`): -1 until added. */
+  registrySlot: number;
   /** Starts the closing handshake with this code and reason. */
   close(code: number, reason: string): void;
 }
@@ -10,7 +14,7 @@ export interface OpenConnection {
  * together on shutdown.
  */
 export class ConnectionRegistry {
-  readonly #open = new Set<OpenConnection>();
+  readonly #open = new SlotList<"registrySlot", OpenConnection>("registrySlot");
   #waiters: (() => void)[] = [];
 
   get size(): number {
@@ -28,7 +32,7 @@ export class ConnectionRegistry {
 
   /** Closes every open connection; resolves when all have closed. */
   closeAll(code: number, reason: string): Promise<void> {
-    for (const connection of this.#open) connection.close(code, reason);
+    for (const connection of this.#open.snapshot()) connection.close(code, reason);
     if (this.#open.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.#waiters.push(resolve));
   }

@@ -34,14 +34,31 @@ export function createEchoEvents(context: EchoContext, remoteAddress?: string): 
   return new EchoConnection(context, remoteAddress);
 }
 
+/** What few connections need, made on first need (see EchoConnection's fields). */
+interface Uncommon {
+  /** Made by the first send that finds the send buffer above its high-water mark. */
+  flow?: FlowControl;
+  /**
+   * Set while a Blob is being read: later messages queue behind it so the echo
+   * order is the receive order even when one conversion is asynchronous.
+   */
+  pending?: Promise<void>;
+}
+
 /**
  * One connection's state in plain fields, its handlers on the prototype: the
  * adapters call them as `events.onMessage(...)`, and a connection costs one
  * object instead of a closure per handler (memory per idle connection counts
  * at 10,000 connections; see the README's benchmarks).
+ *
+ * Its fields, with KeptAlive's, are 12 at most: on Bun (JavaScriptCore) an
+ * object of 12 fields takes 112 bytes of heap and one of 13 or 14 takes 160
+ * (`bun:jsc` `heapStats()` over 100,000 objects), so what only a few
+ * connections use waits in `Uncommon`.
  */
 class EchoConnection extends KeptAlive implements WSEvents, PongEvents, OpenConnection {
   readonly id = ++lastId;
+  registrySlot = -1;
   readonly #context: EchoContext;
   /** Kept only until the open log line. */
   #remoteAddress: string | undefined;
@@ -49,16 +66,9 @@ class EchoConnection extends KeptAlive implements WSEvents, PongEvents, OpenConn
   #messages = 0;
   #textMessages = 0;
   #bytes = 0;
-  #socket: WSContext | undefined;
+  /** Set by onOpen, which runs before any message. */
   #control: SocketControl | undefined;
-  /** Made by the first send that finds the send buffer above its high-water mark. */
-  #flow: FlowControl | undefined;
-  #terminatedForSilence = false;
-  /**
-   * Set while a Blob is being read: later messages queue behind it so the echo
-   * order is the receive order even when one conversion is asynchronous.
-   */
-  #pending: Promise<void> | undefined;
+  #uncommon: Uncommon | undefined;
 
   constructor(context: EchoContext, remoteAddress: string | undefined) {
     super();
@@ -68,12 +78,11 @@ class EchoConnection extends KeptAlive implements WSEvents, PongEvents, OpenConn
 
   /** Starts the closing handshake (the registry's shutdown calls it). */
   close(code: number, reason: string): void {
-    this.#socket?.close(code, reason);
+    this.#control?.close(code, reason);
   }
 
   onOpen(_event: Event, ws: WSContext): void {
     const { connections, keepAlive, log } = this.#context;
-    this.#socket = ws;
     const control = this.#context.control(ws);
     this.#control = control;
     if (control.ping) keepAlive.watch(this);
@@ -84,7 +93,7 @@ class EchoConnection extends KeptAlive implements WSEvents, PongEvents, OpenConn
 
   onMessage(event: MessageEvent, ws: WSContext): void {
     try {
-      if (this.#socket === undefined) this.onOpen(event, ws);
+      if (this.#control === undefined) this.onOpen(event, ws);
       const data = messageOf(event as EchoMessageEvent);
       this.#messages++;
       if (typeof data === "string" || data instanceof Utf8Text) this.#textMessages++;
@@ -95,18 +104,19 @@ class EchoConnection extends KeptAlive implements WSEvents, PongEvents, OpenConn
         return;
       }
       const payload = toEchoPayload(data);
-      if (this.#pending === undefined && !(payload instanceof Promise)) {
+      if (this.#uncommon?.pending === undefined && !(payload instanceof Promise)) {
         this.#send(ws, payload);
         return;
       }
-      const sent: Promise<void> = (this.#pending ?? Promise.resolve())
+      const uncommon = this.#uncommon ??= {};
+      const sent: Promise<void> = (uncommon.pending ?? Promise.resolve())
         .then(() => payload)
         .then((bytes) => this.#send(ws, bytes))
         .catch((error: unknown) => this.#fail(ws, error))
         .finally(() => {
-          if (this.#pending === sent) this.#pending = undefined;
+          if (uncommon.pending === sent) uncommon.pending = undefined;
         });
-      this.#pending = sent;
+      uncommon.pending = sent;
     } catch (error) {
       this.#fail(ws, error);
     }
@@ -115,11 +125,11 @@ class EchoConnection extends KeptAlive implements WSEvents, PongEvents, OpenConn
   onClose(event: CloseEvent, ws: WSContext): void {
     const { connections, keepAlive, log } = this.#context;
     keepAlive.unwatch(this);
-    this.#flow?.stop();
+    this.#uncommon?.flow?.stop();
     connections.delete(this);
     log.info("ws close", {
       id: this.id,
-      code: this.#terminatedForSilence ? CLOSE.abnormal : event.code,
+      code: this.timedOut ? CLOSE.abnormal : event.code,
       reason: event.reason || undefined,
       durationMs: Date.now() - this.#openedAt,
       messages: this.#messages,
@@ -130,7 +140,7 @@ class EchoConnection extends KeptAlive implements WSEvents, PongEvents, OpenConn
     // code first): the socket is CLOSED here. On Workers the answer is ours
     // (web_socket_manual_reply_to_close in wrangler.toml, so that a reserved code
     // is not echoed): the socket is still CLOSING and must get a close frame.
-    if (this.#terminatedForSilence || ws.readyState === 3) return;
+    if (this.timedOut || ws.readyState === 3) return;
     const reply = closeReply(event.code, event.reason);
     try {
       if (reply.code === undefined) ws.close();
@@ -148,7 +158,6 @@ class EchoConnection extends KeptAlive implements WSEvents, PongEvents, OpenConn
 
   /** No pong within KEEP_ALIVE_TIMEOUT_MS of a ping: the peer is gone, no closing handshake. */
   onKeepAliveTimeout(): void {
-    this.#terminatedForSilence = true;
     this.#context.log.info("ws keep-alive timeout", { id: this.id, timeoutMs: this.#context.options.keepAliveTimeout });
     this.#control?.terminate();
   }
@@ -163,12 +172,13 @@ class EchoConnection extends KeptAlive implements WSEvents, PongEvents, OpenConn
 
   #send(ws: WSContext, payload: EchoPayload): void {
     if (ws.readyState !== 1) return;
-    const control = this.#control!; // set by onOpen, which runs before any message
+    const control = this.#control!;
     if (!(payload instanceof Utf8Text)) ws.send(payload);
     else if (control.sendText) control.sendText(payload.bytes);
     else ws.send(payload.decode());
-    if (this.#flow === undefined && !FlowControl.needed(control)) return;
-    if ((this.#flow ??= new FlowControl(control)).afterSend() === "close") {
+    const flow = this.#uncommon?.flow;
+    if (flow === undefined && !FlowControl.needed(control)) return;
+    if ((flow ?? ((this.#uncommon ??= {}).flow = new FlowControl(control))).afterSend() === "close") {
       ws.close(CLOSE.policyViolation, "send buffer full: the client is not reading");
     }
   }

@@ -1,15 +1,25 @@
+import { SlotList } from "./slot-list.ts";
+
+/** `KeptAlive.#lastPing` once the peer missed its deadline. */
+const TIMED_OUT = Number.NEGATIVE_INFINITY;
+
 /**
  * A connection kept alive by `KeepAlive`: the echo's connection extends this
  * class, so the keep-alive state lives on the connection itself (as
  * `ws.isAlive` does in `ws`'s heartbeat example). A record of its own per
  * connection cost about 0.25 KiB of RSS per idle connection on Bun at 10,000
  * connections (`BENCH_RUNTIMES=bun BENCH_MODES=conns10k npm run bench`), far
- * more than its 48 bytes of heap.
+ * more than its 48 bytes of heap; and the state is one field, not two, since
+ * an object's fields decide its size class (see ./echo.ts).
  */
 export abstract class KeptAlive {
-  /** When the unanswered ping went out (ms since the epoch); 0 when none is outstanding. */
-  #pingSentAt = 0;
-  #lastPingAt = 0;
+  /** `KeepAlive`'s own bookkeeping (its index in a `SlotList`): -1 while not watched. */
+  keepAliveSlot = -1;
+  /**
+   * When the last ping went out, or the watch began (ms since the epoch):
+   * negated while that ping awaits its pong, TIMED_OUT once the pong is late.
+   */
+  #lastPing = 0;
 
   /** Sends a ping frame to the peer. */
   protected abstract sendPing(): void;
@@ -19,24 +29,32 @@ export abstract class KeptAlive {
 
   /** A pong arrived: the outstanding ping, if any, is answered (the adapters call it, see `PongEvents`). */
   onPong(): void {
-    this.#pingSentAt = 0;
+    if (this.#lastPing < 0 && this.#lastPing !== TIMED_OUT) this.#lastPing = -this.#lastPing;
+  }
+
+  /** Whether the peer missed a pong deadline: its connection is being dropped without a closing handshake. */
+  get timedOut(): boolean {
+    return this.#lastPing === TIMED_OUT;
   }
 
   /** `KeepAlive`'s timer: the interval starts now. */
   startBeating(now: number): void {
-    this.#lastPingAt = now;
-    this.#pingSentAt = 0;
+    this.#lastPing = now;
   }
 
   /** `KeepAlive`'s tick: pings when the interval has passed; true when the peer missed its deadline. */
   beat(now: number, interval: number, timeout: number): boolean {
-    if (this.#pingSentAt > 0) {
+    const last = this.#lastPing;
+    if (last === TIMED_OUT) return false;
+    if (last < 0) {
       // One outstanding ping at a time: its deadline, not a newer ping's, decides.
-      return now - this.#pingSentAt >= timeout;
+      if (now + last < timeout) return false;
+      this.#lastPing = TIMED_OUT;
+      return true;
     }
-    if (now - this.#lastPingAt >= interval) {
-      this.#lastPingAt = now;
-      if (timeout > 0) this.#pingSentAt = now;
+    if (now - last >= interval) {
+      // With no timeout no pong is awaited.
+      this.#lastPing = timeout > 0 ? -now : now;
       this.sendPing();
     }
     return false;
@@ -58,7 +76,7 @@ export class KeepAlive {
   readonly #interval: number;
   readonly #timeout: number;
   readonly #tick: number;
-  readonly #watched = new Set<KeptAlive>();
+  readonly #watched = new SlotList<"keepAliveSlot", KeptAlive>("keepAliveSlot");
   #timer: ReturnType<typeof setInterval> | undefined;
 
   constructor({ interval, timeout }: { interval: number; timeout: number }) {
@@ -87,7 +105,8 @@ export class KeepAlive {
 
   #check(): void {
     const now = Date.now();
-    for (const connection of this.#watched) {
+    for (const connection of this.#watched.snapshot()) {
+      if (connection.keepAliveSlot < 0) continue; // unwatched by an earlier one's timeout in this tick
       try {
         if (!connection.beat(now, this.#interval, this.#timeout)) continue;
         this.unwatch(connection);

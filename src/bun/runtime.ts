@@ -46,38 +46,59 @@ export const upgradeWebSocket: UpgradeWebSocket<BunSocket, UpgradeOptions> = def
 );
 
 /**
- * What each Bun socket carries in `ws.data`: its events, its one WSContext
- * (made in `open`; `hono/bun` builds one per event), and, as that context's
- * init and the echo's SocketControl, the socket's methods. One object with
- * its methods on the prototype: memory per idle connection is a target (see
- * the README's benchmarks), and Bun itself keeps about 1.7 KiB per connection.
- * One object where there were three (and, in the shared code, no URL object,
- * no flow-control record until needed, no keep-alive record): live JavaScript
- * per connection 955 → 607 bytes after a full GC, 10k RSS per connection
- * 1.62 → 1.21–1.22× native.
+ * Never read: `SocketData` overrides each WSContext member that would use its
+ * init, so one shared init serves every socket instead of one object each.
+ */
+const UNUSED_INIT: WSContextInit<BunSocket> = {
+  send: unused,
+  close: unused,
+  get readyState(): WSReadyState {
+    return unused();
+  },
+};
+
+function unused(): never {
+  throw new Error("ws-echo: SocketData overrides every WSContext member that reads its init");
+}
+
+/**
+ * What each Bun socket carries in `ws.data`: the socket's one WSContext
+ * (`hono/bun` builds one per event), with its events, and the echo's
+ * SocketControl. One object per connection, its methods on the prototype:
+ * memory per idle connection is a target (see the README's benchmarks), and
+ * Bun itself keeps about 1.7 KiB per connection. One object where there were
+ * four (a data object, a handle, a WSContext and its init), and, in the shared
+ * code, no URL object, no flow-control record until needed, no keep-alive
+ * record, no `Set` entries and a connection of 12 fields: live JavaScript per
+ * connection 955 → 607 → 307 bytes after a full GC (`bun:jsc` `heapStats()`,
+ * 10,000 connections; the native's is 73), 10k RSS per connection
+ * 1.62 → 1.22 → 1.08× native (`BENCH_RUNTIMES=bun BENCH_MODES=conns10k
+ * BENCH_CONNS_ROUNDS=3 npm run bench`).
  *
  * The context's `url` is null, for the reason in ../standard-websocket.ts.
  */
-export class SocketData implements WSContextInit<BunSocket>, SocketControl {
+export class SocketData extends WSContext<BunSocket> implements SocketControl {
   /** Set in `open`, before any event reaches the echo. */
-  raw!: BunSocket;
-  context!: WSContext<BunSocket>;
+  declare raw: BunSocket;
   /** What the last `send` returned: -1 queued behind backpressure, 0 dropped, else bytes written. */
   #lastSend = 1;
 
-  constructor(readonly events: WSEvents<BunSocket>, readonly protocol: string | null) {}
+  constructor(readonly events: WSEvents<BunSocket>, protocol: string | null) {
+    super(UNUSED_INIT);
+    this.protocol = protocol;
+  }
 
-  send(data: string | ArrayBuffer | Uint8Array<ArrayBuffer>): void {
+  override send(data: string | ArrayBuffer | Uint8Array<ArrayBuffer>): void {
     this.#lastSend = this.raw.send(data);
     // 0: Bun dropped the message (past backpressureLimit). Never silently.
     if (this.#lastSend === 0) {
       this.raw.close(CLOSE_CODES.policyViolation, "send buffer full: the client is not reading");
     }
   }
-  close(code?: number, reason?: string): void {
+  override close(code?: number, reason?: string): void {
     this.raw.close(code, reason);
   }
-  get readyState(): WSReadyState {
+  override get readyState(): WSReadyState {
     return this.raw.readyState as WSReadyState;
   }
   get bufferedAmount(): number {
@@ -109,8 +130,7 @@ export function websocketHandler(
     open: (ws) => {
       const data = ws.data; // a getter into Bun: read once per event
       data.raw = ws;
-      data.context = new WSContext(data);
-      data.events.onOpen?.(new Event("open"), data.context);
+      data.events.onOpen?.(new Event("open"), data);
     },
     // Binary arrives as a Buffer (a Uint8Array view): passed on as it is (see ../message.ts).
     // A plain `{ data }`, not a MessageEvent: the echo reads only `data`, and Bun's
@@ -118,11 +138,11 @@ export function websocketHandler(
     // CPU per message 4.6 → 2.5 µs.
     message: (ws, message) => {
       const data = ws.data;
-      data.events.onMessage?.({ data: message as unknown as WSMessageReceive } as MessageEvent, data.context);
+      data.events.onMessage?.({ data: message as unknown as WSMessageReceive } as MessageEvent, data);
     },
     close: (ws, code, reason) => {
       const data = ws.data;
-      data.events.onClose?.(Object.assign(new Event("close"), { code, reason }) as CloseEvent, data.context);
+      data.events.onClose?.(Object.assign(new Event("close"), { code, reason }) as CloseEvent, data);
     },
     pong: (ws) => (ws.data.events as PongEvents).onPong?.(),
     maxPayloadLength: maxMessageSize,
@@ -139,6 +159,6 @@ export function websocketHandler(
 export const runtime: EchoRuntime = {
   name: "bun",
   upgradeWebSocket,
-  socketControl: ({ raw }) => (raw as BunSocket).data,
+  socketControl: (ws) => ws as SocketData,
   remoteAddress: (c) => getConnInfo(c).remote.address,
 };

@@ -42,6 +42,9 @@ class DenoSocketControl implements SocketControl {
   get bufferedAmount(): number {
     return this.socket.bufferedAmount;
   }
+  close(code?: number, reason?: string): void {
+    this.socket.close(code, reason);
+  }
   terminate(): void {
     // No way to drop a Deno WebSocket without a close frame; this one is not waited for.
     this.socket.close(CLOSE_CODES.goingAway, "going away");

@@ -43,6 +43,9 @@ class WorkersSocketControl implements SocketControl {
   get bufferedAmount(): number {
     return 0;
   }
+  close(code?: number, reason?: string): void {
+    this.socket.close(code, reason);
+  }
   terminate(): void {
     this.socket.close(CLOSE_CODES.goingAway, "going away");
   }

@@ -16,7 +16,11 @@ function fakeRuntime() {
       seen.push({ events, options });
       return new Response(null, { headers: { "x-upgraded": "yes" } });
     }),
-    socketControl: () => ({ bufferedAmount: 0, terminate: () => {} }),
+    socketControl: (ws) => ({
+      bufferedAmount: 0,
+      close: (code, reason) => ws.close(code, reason),
+      terminate: () => {},
+    }),
   };
   return { runtime, seen };
 }
@@ -143,7 +147,7 @@ describe("handshake rules", () => {
   test("past maxConnections: 503 with Retry-After", async () => {
     const { runtime, seen } = fakeRuntime();
     const service = app(runtime, { maxConnections: 1 });
-    service.connections.add({ id: 1, close: () => {} });
+    service.connections.add({ id: 1, registrySlot: -1, close: () => {} });
     const response = await service.request("/ws", { headers: handshake });
     expect(response.status).toBe(503);
     expect(response.headers.get("retry-after")).toBe("5");

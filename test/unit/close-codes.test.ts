@@ -64,7 +64,7 @@ describe("the echo's answer to a client's close", () => {
       connections: new ConnectionRegistry(),
       keepAlive: new KeepAlive({ interval: 0, timeout: 0 }),
       log: createLogger("silent"),
-      control: () => ({ bufferedAmount: 0, terminate: () => {} }),
+      control: (ws) => ({ bufferedAmount: 0, close: (code, reason) => ws.close(code, reason), terminate: () => {} }),
     });
   const close = (code: number, reason = "") => Object.assign(new Event("close"), { code, reason }) as CloseEvent;
 

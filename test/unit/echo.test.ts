@@ -35,8 +35,11 @@ function context(options: Partial<EchoOptions> = {}, control: Partial<SocketCont
     keepAlive: new KeepAlive({ interval: 0, timeout: 0 }),
     log: createLogger("debug", (line) => lines.push(JSON.parse(line))),
     // Descriptors, not a spread: a getter in `control` must stay live.
-    control: () =>
-      Object.defineProperties({ bufferedAmount: 0, terminate: () => {} }, Object.getOwnPropertyDescriptors(control)),
+    control: (ws: WSContext) =>
+      Object.defineProperties(
+        { bufferedAmount: 0, close: (code?: number, reason?: string) => ws.close(code, reason), terminate: () => {} },
+        Object.getOwnPropertyDescriptors(control),
+      ),
   };
   return { ctx, lines };
 }

@@ -85,3 +85,53 @@ test("interval 0 sends no pings and starts no timer", () => {
   expect(conn.pings).toHaveLength(0);
   expect(vi.getTimerCount()).toBe(0);
 });
+
+test("a pong after the verdict does not undo it", () => {
+  const keepAlive = new KeepAlive({ interval: 100, timeout: 40 });
+  const conn = new Peer();
+  keepAlive.watch(conn);
+  vi.advanceTimersByTime(150);
+  expect(conn.timeouts).toBe(1);
+  expect(conn.timedOut).toBe(true);
+  conn.onPong();
+  expect(conn.timedOut).toBe(true);
+  keepAlive.watch(new Peer()); // the shared timer runs again: the dead peer is not beaten
+  vi.advanceTimersByTime(1_000);
+  expect(conn.timeouts).toBe(1);
+  expect(conn.pings).toHaveLength(1);
+});
+
+test("a pong in time answers the ping, and the next ping comes an interval after the last", () => {
+  const keepAlive = new KeepAlive({ interval: 100, timeout: 40 });
+  const conn = new Peer();
+  keepAlive.watch(conn);
+  vi.advanceTimersByTime(110);
+  expect(conn.pings).toHaveLength(1);
+  conn.onPong();
+  expect(conn.timedOut).toBe(false);
+  vi.advanceTimersByTime(80); // 80 ms after the ping: no second one yet, no verdict
+  expect(conn.pings).toHaveLength(1);
+  vi.advanceTimersByTime(30);
+  expect(conn.pings).toHaveLength(2);
+  expect(conn.timeouts).toBe(0);
+});
+
+test("a connection unwatched during a tick by another's timeout is not beaten in that tick", () => {
+  const keepAlive = new KeepAlive({ interval: 100, timeout: 40 });
+  const quiet = new Peer();
+  class Dropper extends Peer {
+    override onKeepAliveTimeout(): void {
+      super.onKeepAliveTimeout();
+      keepAlive.unwatch(quiet); // e.g. a shutdown closing the others
+    }
+  }
+  const dropper = new Dropper();
+  keepAlive.watch(dropper);
+  vi.advanceTimersByTime(40);
+  keepAlive.watch(quiet); // its first ping is due at 140 ms
+  vi.advanceTimersByTime(60); // the dropper's ping at 100 ms: its verdict is due at 140 ms too
+  expect(dropper.pings).toHaveLength(1);
+  vi.advanceTimersByTime(40); // one tick: the dropper's verdict first (watched first), then the quiet one
+  expect(dropper.timeouts).toBe(1);
+  expect(quiet.pings).toHaveLength(0);
+});
