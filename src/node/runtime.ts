@@ -10,6 +10,7 @@ import type { EchoMessageEvent } from "../message.ts";
 import { DEFAULT_OPTIONS, type EchoOptions } from "../options.ts";
 import type { EchoRuntime, UpgradeOptions } from "../runtime.ts";
 import type { PongEvents, SocketControl } from "../socket-control.ts";
+import { toRequest } from "./request.ts";
 
 /**
  * Why not `@hono/node-server`'s WebSocket support: per message it builds a
@@ -155,14 +156,6 @@ class TextMessage implements EchoMessageEvent {
   get data(): string {
     return this.#text ??= this.utf8.toString();
   }
-}
-
-function toRequest(incoming: IncomingMessage): Request {
-  const headers = new Headers();
-  const raw = incoming.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
-  const host = incoming.headers.host ?? "localhost";
-  return new Request(new URL(incoming.url ?? "/", `http://${host}`), { method: incoming.method, headers });
 }
 
 /** Writes the app's answer to a handshake it refused, then closes the connection. */
