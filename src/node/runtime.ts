@@ -82,6 +82,8 @@ export function attachWebSocketServer(
     }
     const events = accepted.events;
     if (!events || socket.destroyed) return void writeResponse(socket, response);
+    // `ws` listens for errors from here on: a second listener for the connection's life made an array per socket.
+    socket.off("error", ignore);
     wss.handleUpgrade(incoming, socket, head, (ws) => (ws as EchoSocket).open(events));
   });
   http.on("close", () => wss.close());
@@ -91,9 +93,10 @@ export function attachWebSocketServer(
 function ignore(): void {}
 
 /**
- * `ws`'s WebSocket with what one echo connection needs. Its listeners are
+ * `ws`'s WebSocket with what one echo connection needs. Its handlers are
  * methods, the same function for every socket, where closures would be memory
- * per idle connection (see the README's benchmarks). It is also its own
+ * per idle connection (see the README's benchmarks), called from `emit`
+ * rather than registered as listeners. It is also its own
  * WSContext init, and the echo's SocketControl: `ws` already has
  * `bufferedAmount`, `terminate`, `ping`, `pause` and `resume`.
  */
@@ -118,11 +121,27 @@ class EchoSocket extends WebSocket implements WSContextInit<WebSocket>, SocketCo
     this.context.protocol ||= null;
     // Handlers may live on a prototype (src/echo.ts): always called as methods of `events`.
     events.onOpen?.(new Event("open"), this.context);
-    // EventEmitter calls a listener with the socket as `this`.
-    this.on("message", this.#onMessage);
-    this.on("close", this.#onClose);
-    this.on("error", this.#onError);
-    if ((events as PongEvents).onPong) this.on("pong", this.#onPong);
+  }
+
+  /**
+   * `ws` hands its events over here rather than to listeners: four listeners
+   * per socket (message, close, error, pong) grew every socket's listener table,
+   * and a second `close` listener beside `ws`'s own made an array. Listeners
+   * added by others still hear every event, after the echo.
+   */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    const events = this.events as WSEvents<WebSocket> | undefined;
+    let handled = events !== undefined;
+    if (handled) {
+      if (event === "message") this.#onMessage(args[0] as RawData, args[1] as boolean);
+      else if (event === "close") this.#onClose(args[0] as number, args[1] as Buffer);
+      else if (event === "error") this.#onError(args[0] as Error);
+      else if (event === "pong") (events as PongEvents).onPong?.();
+      else handled = false;
+    }
+    // EventEmitter throws an `error` nobody listens to: the echo has heard it.
+    if (handled && event === "error" && this.listenerCount("error") === 0) return true;
+    return super.emit(event, ...args) || handled;
   }
 
   #onMessage(data: RawData, isBinary: boolean): void {
@@ -138,10 +157,6 @@ class EchoSocket extends WebSocket implements WSContextInit<WebSocket>, SocketCo
 
   #onError(error: Error): void {
     this.events.onError?.(Object.assign(new Event("error"), { error }), this.context);
-  }
-
-  #onPong(): void {
-    (this.events as PongEvents).onPong?.();
   }
 }
 
