@@ -13,7 +13,13 @@ const NativeRequest: typeof Request = Object.getPrototypeOf(Request.prototype) =
  * Request makes an AbortSignal, which V8 allocates straight into the old
  * generation (in a loop of `new AbortController().signal` all of its ~130
  * bytes land there, where a plain EventTarget's do not), so each handshake
- * left about 0.7 KiB of garbage in old space until the next full GC.
+ * left about 0.7 KiB of garbage in old space until the next full GC. Also, a
+ * method undici refuses (TRACE) is now the app's to answer (405) instead of a
+ * throw outside the upgrade's try, which ended the process. What does not
+ * work: `new Request(request)` on Node 22 and later, where undici keeps its
+ * state in private fields (`request.clone()` and `new Request(url, request)`
+ * do); `@hono/node-server`'s lightweight Request has the same limit unless its
+ * global Request subclass is installed.
  */
 export class UpgradeRequest {
   readonly method: string;

@@ -22,8 +22,10 @@ import { toRequest } from "./request.ts";
  * its socket (an `EchoSocket`, below), its WSContext and its events. Measured
  * with `npm run bench` (ours/native, same run): pipelined CPU per message
  * 1.39 → about 1.1, server RSS per idle connection at 10,000 connections
- * 2.50 → 1.80, and with `EchoSocket` (and the shared changes of the same
- * day) 1.35 → 1.17–1.22.
+ * 2.50 → 1.80, with `EchoSocket` (and the shared changes of the same day)
+ * 1.35 → 1.17–1.22, then with the lazy Request (./request.ts) and `ws`'s
+ * events through `EchoSocket.emit` 1.19 → 1.07–1.09 (three runs of
+ * `BENCH_RUNTIMES=node BENCH_MODES=conns10k BENCH_CONNS_ROUNDS=3`).
  */
 const ACCEPTED = Symbol("ws-echo accepted upgrade");
 
