@@ -66,6 +66,11 @@ export function attachWebSocketServer(
     maxPayload: maxMessageSize,
     handleProtocols: (offered) => selectSubprotocol(offered, subprotocols) ?? false,
     WebSocket: EchoSocket,
+    // The app's ConnectionRegistry already counts and closes the open sockets;
+    // `ws`'s own Set of them (`wss.clients`) and the close listener it adds to
+    // each cost about 120 bytes of heap per connection. So `wss.clients` is
+    // undefined here.
+    clientTracking: false,
   });
   // HTTP/1.1 is where the upgrade mechanism lives (RFC 6455 §4.1); `serve()` makes an http.Server by default.
   const http = server as Server;
