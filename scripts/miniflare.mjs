@@ -4,7 +4,7 @@
 import * as esbuild from "esbuild";
 import { Miniflare } from "miniflare";
 import process from "node:process";
-import { unstable_readConfig } from "wrangler";
+import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
 import { optionVarsFromEnv } from "./worker-vars.mjs";
 
 process.env.WRANGLER_SEND_METRICS = "false";
@@ -36,9 +36,11 @@ const mf = new Miniflare({
   compatibilityDate: config.compatibility_date,
   compatibilityFlags: config.compatibility_flags,
   bindings: { ...config.vars, ...optionVarsFromEnv() },
-  // Static Assets, as on the platform; without has_user_worker the asset router
-  // answers 404 itself instead of handing `/ws` and `/healthz` to the Worker.
-  assets: { directory: config.assets.directory, routerConfig: { has_user_worker: true } },
+  // Static Assets, as on the platform, with the router configuration `wrangler dev`
+  // derives from wrangler.toml: `has_user_worker` (else the router answers 404
+  // itself) and `run_worker_first` as `static_routing`, which sends `/ws` and
+  // `/healthz` to the Worker without first asking the asset worker.
+  assets: unstable_getMiniflareWorkerOptions(config).workerOptions.assets,
   // No request.cf data: Miniflare would otherwise fetch it from the network.
   cf: false,
   host,

@@ -2,7 +2,7 @@
 // date and flags of our wrangler.toml, so the two Workers differ only in code.
 import { Miniflare } from "miniflare";
 import process from "node:process";
-import { unstable_readConfig } from "wrangler";
+import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
 
 process.env.WRANGLER_SEND_METRICS = "false";
 const config = unstable_readConfig({ config: "wrangler.toml" });
@@ -12,10 +12,9 @@ const mf = new Miniflare({
   scriptPath: "bench/native/worker.mjs",
   compatibilityDate: config.compatibility_date,
   compatibilityFlags: config.compatibility_flags,
-  // NATIVE_ASSETS=1 puts Static Assets in front, as our wrangler.toml does: to measure what that hop costs.
-  ...(process.env.NATIVE_ASSETS === "1"
-    ? { assets: { directory: config.assets.directory, routerConfig: { has_user_worker: true } } }
-    : {}),
+  // NATIVE_ASSETS=1 puts Static Assets in front with our wrangler.toml's router
+  // configuration (scripts/miniflare.mjs takes the same): to measure what that hop costs.
+  ...(process.env.NATIVE_ASSETS === "1" ? { assets: unstable_getMiniflareWorkerOptions(config).workerOptions.assets } : {}),
   cf: false,
   host: process.env.HOST || "127.0.0.1",
   port: Number(process.env.PORT || 8080),
