@@ -14,7 +14,9 @@ const mf = new Miniflare({
   compatibilityFlags: config.compatibility_flags,
   // NATIVE_ASSETS=1 puts Static Assets in front with our wrangler.toml's router
   // configuration (scripts/miniflare.mjs takes the same): to measure what that hop costs.
-  ...(process.env.NATIVE_ASSETS === "1" ? { assets: unstable_getMiniflareWorkerOptions(config).workerOptions.assets } : {}),
+  ...(process.env.NATIVE_ASSETS === "1"
+    ? { assets: unstable_getMiniflareWorkerOptions(config).workerOptions.assets }
+    : {}),
   cf: false,
   host: process.env.HOST || "127.0.0.1",
   port: Number(process.env.PORT || 8080),
