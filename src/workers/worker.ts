@@ -1,5 +1,7 @@
 // Workers entry point: `wrangler dev`. `public/` is served by Static Assets
-// (wrangler.toml) before the Worker runs, so the app has no static middleware.
+// (wrangler.toml) without running the Worker, so the app has no static
+// middleware; the Worker gets `/ws` and `/healthz` first (run_worker_first) and
+// every other path that has no file.
 // Options come from the Worker's vars (wrangler.toml [vars], or `--var`).
 import { env } from "cloudflare:workers";
 import { createApp } from "../app.ts";
