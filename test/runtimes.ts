@@ -15,12 +15,15 @@ export interface Capabilities {
    */
   upgradeHeaderOn426: boolean;
   /**
-   * What a WebSocket handshake sent with POST gets. Where the runtime's HTTP
-   * layer sees it before our app does, its answer is pinned here: Deno's server
-   * says 400, local workerd fails the request with 500 ("WebSocket must be
-   * initiated with a GET request", kj/compat/http.c++). Our app says 405.
+   * What a WebSocket handshake sent with another method than GET gets. Where
+   * the runtime's HTTP layer sees it before our app does, its answer is pinned
+   * here: Deno's server says 400 to a POST with a body length, local workerd
+   * fails the request with 500 ("WebSocket must be initiated with a GET
+   * request", kj/compat/http.c++). Our app says 405. TRACE is a method
+   * undici's Request refuses: Node's upgrade path once threw on it outside its
+   * try and the process ended (see src/node/request.ts).
    */
-  nonGetHandshakeStatus: 405 | 400 | 500;
+  nonGetHandshakeStatus: { POST: 405 | 400 | 500; TRACE: 405 | 500 };
   /**
    * Keep-alive pings: "own" (ours: KEEP_ALIVE_INTERVAL_MS and _TIMEOUT_MS),
    * "runtime" (Deno's idleTimeout: a ping after the interval without
@@ -79,7 +82,7 @@ export const node: RuntimeUnderTest = {
   capabilities: {
     gracefulShutdown: true,
     upgradeHeaderOn426: true,
-    nonGetHandshakeStatus: 405,
+    nonGetHandshakeStatus: { POST: 405, TRACE: 405 },
     serverPings: "own",
     flowControl: "pause",
     badVersionStatus: 426,
@@ -106,7 +109,7 @@ export const deno: RuntimeUnderTest = {
   capabilities: {
     gracefulShutdown: true,
     upgradeHeaderOn426: true,
-    nonGetHandshakeStatus: 400,
+    nonGetHandshakeStatus: { POST: 400, TRACE: 405 },
     serverPings: "runtime",
     flowControl: "close",
     badVersionStatus: 426,
@@ -124,7 +127,7 @@ export const bun: RuntimeUnderTest = {
   capabilities: {
     gracefulShutdown: true,
     upgradeHeaderOn426: true,
-    nonGetHandshakeStatus: 405,
+    nonGetHandshakeStatus: { POST: 405, TRACE: 405 },
     serverPings: "own",
     flowControl: "pause",
     badVersionStatus: 426,
@@ -139,7 +142,7 @@ const workers = {
   capabilities: {
     gracefulShutdown: false,
     upgradeHeaderOn426: false,
-    nonGetHandshakeStatus: 500,
+    nonGetHandshakeStatus: { POST: 500, TRACE: 500 },
     serverPings: "none",
     flowControl: "none",
     badVersionStatus: 426,

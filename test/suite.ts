@@ -194,24 +194,29 @@ export function describeRuntime(rt: RuntimeUnderTest): void {
         });
       }
 
-      test(`a handshake with POST gets ${rt.capabilities.nonGetHandshakeStatus} (405 where our app sees it)`, async () => {
-        const response = await rawRequest(
-          server.port,
-          get("/ws", {
-            Upgrade: "websocket",
-            Connection: "Upgrade",
-            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
-            "Sec-WebSocket-Version": "13",
-            "Content-Length": "0",
-          }, "POST").replace("Connection: close\r\n", ""),
-        );
-        expect(response.status).toBe(rt.capabilities.nonGetHandshakeStatus);
-        // The server goes on serving: the bad request hurt no one else.
-        const client = await open();
-        client.send("still here");
-        expect((await client.next(10_000, "an echo after the bad handshake")).data.toString()).toBe("still here");
-        client.terminate();
-      });
+      for (const method of ["POST", "TRACE"] as const) {
+        const status = rt.capabilities.nonGetHandshakeStatus[method];
+        test(`a handshake with ${method} gets ${status} (405 where our app sees it)`, async () => {
+          const response = await rawRequest(
+            server.port,
+            get("/ws", {
+              Upgrade: "websocket",
+              Connection: "Upgrade",
+              "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+              "Sec-WebSocket-Version": "13",
+              ...(method === "POST" ? { "Content-Length": "0" } : {}),
+            }, method).replace("Connection: close\r\n", ""),
+          );
+          expect(response.status).toBe(status);
+          // The server goes on serving: the bad request hurt no one else.
+          const client = await open();
+          client.send("still here");
+          expect((await client.next(10_000, `an echo after the ${method} handshake`)).data.toString()).toBe(
+            "still here",
+          );
+          client.terminate();
+        });
+      }
     });
 
     describe("http", () => {
