@@ -25,7 +25,8 @@ import { toRequest } from "./request.ts";
  * 2.50 → 1.80, with `EchoSocket` (and the shared changes of the same day)
  * 1.35 → 1.17–1.22, then with the lazy Request (./request.ts) and `ws`'s
  * events through `EchoSocket.emit` 1.19 → 1.07–1.09 (three runs of
- * `BENCH_RUNTIMES=node BENCH_MODES=conns10k BENCH_CONNS_ROUNDS=3`).
+ * `BENCH_RUNTIMES=node BENCH_MODES=conns10k BENCH_CONNS_ROUNDS=3`), and with
+ * `ws`'s client tracking off and the shared SlotLists 1.05–1.08.
  */
 const ACCEPTED = Symbol("ws-echo accepted upgrade");
 
