@@ -15,7 +15,10 @@ export interface Row {
   ratio: number;
   /** How far apart the rounds' ratios were (see `spread`). */
   ratioSpread: number;
-  /** The lowest and highest of the rounds' ratios (absent in results saved before it existed). */
+  /**
+   * The 95 % confidence interval of the median ratio (`medianInterval`; at 5
+   * rounds or fewer, the lowest and highest). Absent in results saved before it existed.
+   */
   ratioRange?: [number, number];
   /** The issue's target for the ratio, where it sets one. */
   target?: number;
@@ -30,8 +33,8 @@ export function meets(row: Row): boolean | undefined {
 }
 
 /**
- * Whether the target lies within the rounds' own ratios: some rounds met it and
- * some did not, so this run cannot tell on which side the server is.
+ * Whether the target lies within the median ratio's confidence interval
+ * (`ratioRange`): this run cannot tell on which side of it the server is.
  */
 export function inconclusive(row: Row): boolean {
   if (row.target === undefined || row.ratioRange === undefined) return false;

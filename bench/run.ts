@@ -34,7 +34,7 @@ import {
   stopAll,
   type Target,
 } from "./servers.ts";
-import { Histogram, median, type SparseHistogram, spread } from "./stats.ts";
+import { Histogram, median, medianInterval, type SparseHistogram, spread } from "./stats.ts";
 
 const MiB = 1024 * 1024;
 
@@ -469,7 +469,7 @@ function summarize(results: Results): Row[] {
           nativeSpread: spread(values("native")),
           ratio: paired.length > 0 ? median(paired) : ours / native,
           ratioSpread: spread(paired),
-          ratioRange: paired.length > 0 ? [Math.min(...paired), Math.max(...paired)] : [NaN, NaN],
+          ratioRange: medianInterval(paired),
           target: metric.target,
           clientCpu,
           errors,
@@ -541,7 +541,7 @@ async function main(): Promise<void> {
   const title = `ws-echo vs native echo, ${host.nproc}× ${host.cpu}, ${started.toISOString().slice(0, 16)}Z`;
   const text = `${
     table(rows)
-  }\n\nAt a glance (✗: misses the issue's target; ~: the target lies between the rounds' own ratios, so this run cannot tell):\n\n${
+  }\n\nAt a glance (✗: misses the issue's target; ~: the target lies inside the median ratio's 95% confidence interval (at 5 rounds or fewer, between the lowest and highest round), so this run cannot tell):\n\n${
     ratioTable(rows)
   }`;
   console.log(`\n${title}\n\n${text}\n`);
