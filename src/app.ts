@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { createEchoApp, type EchoApp } from "./echo-app.ts";
+import { malformedHost } from "./handshake.ts";
 import type { Logger } from "./log.ts";
 import type { EchoOptions } from "./options.ts";
 import type { EchoRuntime } from "./runtime.ts";
@@ -23,6 +24,13 @@ export interface ServiceConfig {
  */
 export function createApp({ runtime, options, log, serveStatic }: ServiceConfig): EchoApp {
   const app = createEchoApp(runtime, options, log);
+  // The echo's handshake rules check Host on /ws; this answers every other
+  // request the same, including the ones Bun hands over with a relative URL
+  // ("/ws") when their Host is malformed, so that they match no route.
+  app.use("*", async (c, next) => {
+    if (malformedHost(c.req.raw.headers)) return c.text("Bad Request: malformed Host\n", 400);
+    await next();
+  });
   // `connections`: this process's open WebSockets (on Workers: this isolate's).
   app.get("/healthz", (c) => c.json({ status: "ok", runtime: runtime.name, connections: app.connections.size }));
   app.use("*", securityHeaders());

@@ -11,9 +11,19 @@ export interface Refusal {
 const KEY = /^[A-Za-z0-9+/]{21}[AQgw]==$/;
 
 /**
+ * `Host` = uri-host [":" port] (RFC 9110 §7.2, RFC 3986 §3.2.2): an IP literal
+ * in brackets, or a reg-name of unreserved, percent-encoded and sub-delims
+ * characters (which covers IPv4 and DNS names).
+ */
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})+)(?::[0-9]*)?$/;
+
+/**
  * Our acceptance rules for a request already known to be a handshake, checked
  * before the runtime upgrades so the answer is the same on every runtime:
- * version (426, RFC 6455 §4.4), key (400, §4.2.1), origin (403, the defence
+ * version (426, RFC 6455 §4.4), key (400, §4.2.1), a Host that is an
+ * authority if present (400, RFC 9112 §3.2; Deno's and Bun's servers let
+ * `Host: a b[` through),
+ * origin (403, the defence
  * against cross-site WebSocket hijacking; Origin is not authentication), and
  * capacity (503 with Retry-After, RFC 9110 §15.6.4).
  */
@@ -34,6 +44,7 @@ export function refuseHandshake(
   if (key === null || !KEY.test(key.trim())) {
     return { status: 400, reason: "missing or malformed Sec-WebSocket-Key" };
   }
+  if (malformedHost(headers)) return { status: 400, reason: "malformed Host" };
   const origin = headers.get("origin");
   if (origin !== null && options.allowedOrigins.length > 0 && !options.allowedOrigins.includes(originOf(origin))) {
     return { status: 403, reason: `origin ${JSON.stringify(origin)} is not allowed` };
@@ -42,6 +53,17 @@ export function refuseHandshake(
     return { status: 503, reason: "too many connections", headers: { "Retry-After": "5" } };
   }
   return undefined;
+}
+
+/**
+ * Whether a request's `Host` is present but not an authority (RFC 9112 §3.2:
+ * answered with 400). Absent, the runtime's HTTP layer decides (Node's answers
+ * 400 itself); a Request made in-process (`app.request`, a service binding)
+ * may have none.
+ */
+export function malformedHost(headers: Headers): boolean {
+  const host = headers.get("host");
+  return host !== null && !HOST.test(host.trim());
 }
 
 function originOf(value: string): string {

@@ -25,6 +25,14 @@ export interface Capabilities {
    */
   nonGetHandshakeStatus: { POST: 405 | 400 | 500; TRACE: 405 | 500 };
   /**
+   * What a request whose Host is no authority (`Host: a b`) gets: 400 from our
+   * app (RFC 9112 §3.2), where Deno's and Bun's servers would have let it
+   * through (Bun then hands over a relative URL, "/ws") and Node's upgrade path
+   * once ended the process on it (src/node/runtime.ts). Local workerd fails
+   * such a request with 500 before the Worker runs.
+   */
+  malformedHostStatus: 400 | 500;
+  /**
    * Keep-alive pings: "own" (ours: KEEP_ALIVE_INTERVAL_MS and _TIMEOUT_MS),
    * "runtime" (Deno's idleTimeout: a ping after the interval without
    * traffic, 1001 when nothing comes back within another interval), "none" (workerd has no ping API).
@@ -83,6 +91,7 @@ export const node: RuntimeUnderTest = {
     gracefulShutdown: true,
     upgradeHeaderOn426: true,
     nonGetHandshakeStatus: { POST: 405, TRACE: 405 },
+    malformedHostStatus: 400,
     serverPings: "own",
     flowControl: "pause",
     badVersionStatus: 426,
@@ -110,6 +119,7 @@ export const deno: RuntimeUnderTest = {
     gracefulShutdown: true,
     upgradeHeaderOn426: true,
     nonGetHandshakeStatus: { POST: 400, TRACE: 405 },
+    malformedHostStatus: 400,
     serverPings: "runtime",
     flowControl: "close",
     badVersionStatus: 426,
@@ -128,6 +138,7 @@ export const bun: RuntimeUnderTest = {
     gracefulShutdown: true,
     upgradeHeaderOn426: true,
     nonGetHandshakeStatus: { POST: 405, TRACE: 405 },
+    malformedHostStatus: 400,
     serverPings: "own",
     flowControl: "pause",
     badVersionStatus: 426,
@@ -143,6 +154,7 @@ const workers = {
     gracefulShutdown: false,
     upgradeHeaderOn426: false,
     nonGetHandshakeStatus: { POST: 500, TRACE: 500 },
+    malformedHostStatus: 500,
     serverPings: "none",
     flowControl: "none",
     badVersionStatus: 426,

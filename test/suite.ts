@@ -56,7 +56,11 @@ export function text(size: number, seed = 0): string {
 
 export function describeRuntime(rt: RuntimeUnderTest): void {
   const flags = Object.entries(rt.capabilities)
-    .map(([name, value]) => (typeof value === "boolean" ? `${value ? "+" : "-"}${name}` : `${name}=${value}`))
+    .map(([name, value]) =>
+      typeof value === "boolean"
+        ? `${value ? "+" : "-"}${name}`
+        : `${name}=${typeof value === "object" ? JSON.stringify(value).replaceAll('"', "") : value}`
+    )
     .join(" ");
   const reason = missing(rt);
   if (reason && process.env.CI !== "true") {
@@ -217,6 +221,23 @@ export function describeRuntime(rt: RuntimeUnderTest): void {
           client.terminate();
         });
       }
+
+      test(`a malformed Host gets ${rt.capabilities.malformedHostStatus}, on /ws and elsewhere`, async () => {
+        const handshake = {
+          Upgrade: "websocket",
+          Connection: "Upgrade",
+          "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+          "Sec-WebSocket-Version": "13",
+        };
+        for (const [path, headers] of [["/ws", handshake], ["/healthz", {}]] as const) {
+          const request = get(path, headers).replace("Host: 127.0.0.1\r\n", "Host: a b\r\n");
+          expect((await rawRequest(server.port, request)).status, path).toBe(rt.capabilities.malformedHostStatus);
+        }
+        const client = await open();
+        client.send("still here");
+        expect((await client.next(10_000, "an echo after the malformed Host")).data.toString()).toBe("still here");
+        client.terminate();
+      });
     });
 
     describe("http", () => {

@@ -81,7 +81,14 @@ export function attachWebSocketServer(
     // alive for the connection's life.
     socket.on("error", ignore);
     const accepted: Accepted = {};
-    const request = toRequest(incoming);
+    let request: Request;
+    try {
+      request = toRequest(incoming);
+    } catch {
+      // A Host that makes no URL (`Host: a b`): this listener is async, so a
+      // throw here would be an unhandled rejection, which ends the process.
+      return void writeResponse(socket, new Response("Bad Request: malformed Host\n", { status: 400 }));
+    }
     let response: Response;
     try {
       response = await fetch(request, { incoming, outgoing: undefined, [ACCEPTED]: accepted });
