@@ -176,9 +176,12 @@ class EchoConnection extends KeptAlive implements WSEvents, PongEvents, OpenConn
     if (!(payload instanceof Utf8Text)) ws.send(payload);
     else if (control.sendText) control.sendText(payload.bytes);
     else ws.send(payload.decode());
-    const flow = this.#uncommon?.flow;
-    if (flow === undefined && !FlowControl.needed(control)) return;
-    if ((flow ?? ((this.#uncommon ??= {}).flow = new FlowControl(control))).afterSend() === "close") {
+    let flow = this.#uncommon?.flow;
+    if (flow === undefined) {
+      if (!FlowControl.needed(control)) return;
+      flow = (this.#uncommon ??= {}).flow = new FlowControl(control);
+    }
+    if (flow.afterSend() === "close") {
       ws.close(CLOSE.policyViolation, "send buffer full: the client is not reading");
     }
   }

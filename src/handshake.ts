@@ -22,10 +22,9 @@ const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]
  * before the runtime upgrades so the answer is the same on every runtime:
  * version (426, RFC 6455 §4.4), key (400, §4.2.1), a Host that is an
  * authority if present (400, RFC 9112 §3.2; Deno's and Bun's servers let
- * `Host: a b[` through),
- * origin (403, the defence
- * against cross-site WebSocket hijacking; Origin is not authentication), and
- * capacity (503 with Retry-After, RFC 9110 §15.6.4).
+ * `Host: a b[` through), origin (403, the defence against cross-site
+ * WebSocket hijacking; Origin is not authentication), and capacity (503 with
+ * Retry-After, RFC 9110 §15.6.4).
  */
 export function refuseHandshake(
   headers: Headers,

@@ -9,7 +9,10 @@ export interface SocketControl {
   readonly bufferedAmount: number;
   /** Sends UTF-8 bytes as a text frame; present where message events carry `utf8` (see ../message.ts). */
   sendText?(bytes: Uint8Array<ArrayBuffer>): void;
-  /** Starts the closing handshake, as WSContext's `close` (the registry's shutdown calls it: the connection keeps this, not its WSContext). */
+  /**
+   * Starts the closing handshake, as WSContext's `close` does. The registry's
+   * shutdown calls it: a connection keeps its control, not its WSContext.
+   */
   close(code?: number, reason?: string): void;
   /** Drops the connection at once, without a closing handshake (a dead peer will not answer one). */
   terminate(): void;

@@ -72,8 +72,8 @@ function unused(): never {
  * record, no `Set` entries and a connection of 12 fields: live JavaScript per
  * connection 955 → 607 → 307 bytes after a full GC (`bun:jsc` `heapStats()`,
  * 10,000 connections; the native's is 73), 10k RSS per connection
- * 1.62 → 1.22 → 1.08× native (`BENCH_RUNTIMES=bun BENCH_MODES=conns10k
- * BENCH_CONNS_ROUNDS=3 npm run bench`).
+ * 1.62 → 1.22 → 1.04–1.08× native (`BENCH_RUNTIMES=bun BENCH_MODES=conns10k
+ * BENCH_CONNS_ROUNDS=3 npm run bench`, three runs).
  *
  * The context's `url` is null, for the reason in ../standard-websocket.ts.
  */

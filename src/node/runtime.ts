@@ -85,9 +85,10 @@ export function attachWebSocketServer(
     try {
       request = toRequest(incoming);
     } catch {
-      // A Host that makes no URL (`Host: a b`): this listener is async, so a
-      // throw here would be an unhandled rejection, which ends the process.
-      return void writeResponse(socket, new Response("Bad Request: malformed Host\n", { status: 400 }));
+      // A Host (`Host: a b`) or request target that makes no URL: this listener
+      // is async, so a throw here would be an unhandled rejection, which ends
+      // the process.
+      return void writeResponse(socket, new Response("Bad Request: no URL from Host and target\n", { status: 400 }));
     }
     let response: Response;
     try {
