@@ -73,7 +73,8 @@ class Connection {
     while (n > 0) {
       const slot = v.sent % ring.size;
       const run = Math.min(n, ring.size - slot);
-      if (now > 0) this.#sentAt.fill(now, slot, slot + run);
+      // 0 while not recording: a slot's old time must not stand for a message sent in an unrecorded stretch.
+      this.#sentAt.fill(now, slot, slot + run);
       ok = this.#socket.write(ring.wire.subarray(ring.offsets[slot]!, ring.offsets[slot + run]!));
       v.sent += run;
       n -= run;
@@ -189,7 +190,8 @@ export interface Mark {
 export class LoadClient {
   readonly spec: LoadSpec;
   readonly ring: MessageRing;
-  readonly latency = new Histogram();
+  /** Echo latencies since the last `mark(true)`. */
+  latency = new Histogram();
   /** Handshake time of each connection, from `connect()` to a verified 101. */
   readonly handshakes = new Histogram();
   connections: Connection[] = [];
@@ -244,6 +246,7 @@ export class LoadClient {
 
   mark(recording: boolean): Mark {
     this.#check();
+    if (recording) this.latency = new Histogram();
     this.recording = recording;
     const cpu = process.cpuUsage();
     return { received: this.received, wallMs: performance.now(), cpuUs: cpu.user + cpu.system };

@@ -6,10 +6,10 @@
  * Environment (all optional):
  *   BENCH_RUNTIMES  node,deno,bun,workers
  *   BENCH_MODES     pingpong,pipelined,stream,large,conns5k,conns10k
- *   BENCH_ROUNDS    rounds per load mode (3)
+ *   BENCH_ROUNDS    rounds per load mode (20): one slice of each server, the order swapped each round
  *   BENCH_CONNS_ROUNDS  rounds per connection-scale mode (1: 10,000 handshakes take half a minute on workerd)
- *   BENCH_SECONDS   measured seconds per load sample (2)
- *   BENCH_WARMUP    seconds of load before measuring (1)
+ *   BENCH_SECONDS   measured seconds per slice (0.5)
+ *   BENCH_WARMUP    seconds of load before a server's first slice in a mode (1; later slices: 0.1)
  *   BENCH_CLIENTS   load client processes (1; this machine has 2 cores, one for the server)
  * `sh bench/run.sh --report [file.json]` prints the tables of a saved run again.
  *
@@ -38,7 +38,13 @@ import { Histogram, median, medianInterval, type SparseHistogram, spread } from 
 
 const MiB = 1024 * 1024;
 
-type LoadMode = { kind: "load"; spec: LoadSpec; describe: string };
+/**
+ * `fresh`: new connections for every slice. Deno's WebSocket, once a connection
+ * has been drained and loaded again, can go a second without an echo while the
+ * client keeps writing (README, Runtime differences); the stream mode would
+ * measure that stall, ours and native alike, instead of the servers.
+ */
+type LoadMode = { kind: "load"; spec: LoadSpec; describe: string; fresh?: boolean };
 type ConnsMode = { kind: "conns"; count: number; describe: string };
 
 const MODES: Record<string, LoadMode | ConnsMode> = {
@@ -56,6 +62,7 @@ const MODES: Record<string, LoadMode | ConnsMode> = {
     kind: "load",
     spec: { connections: 50, payloadBytes: 64, window: 4096, pacing: "stream", ringSize: 4096 },
     describe: "50 connections, 64 B, written as fast as TCP takes them (safety cap 4096 unanswered)",
+    fresh: true,
   },
   large: {
     kind: "load",
@@ -65,6 +72,16 @@ const MODES: Record<string, LoadMode | ConnsMode> = {
   conns5k: { kind: "conns", count: 5_000, describe: "5,000 idle connections, then one echo on each" },
   conns10k: { kind: "conns", count: 10_000, describe: "10,000 idle connections, then one echo on each" },
 };
+
+/**
+ * Seconds of load before each slice after a set's first (whose warm-up is
+ * BENCH_WARMUP): enough for the pipes to refill. Short slices close together
+ * are the point: this machine swings between a fast and a slow state (about
+ * 5.3 and 9 µs CPU per pipelined message on Node, for both servers) every few
+ * seconds, and a pair of slices that straddles a swing is an outlier the
+ * median of the pairs' ratios then sets aside.
+ */
+const SLICE_WARMUP = 0.1;
 
 const RUNTIMES: Runtime[] = ["node", "deno", "bun", "workers"];
 const TARGETS: Target[] = ["ours", "native"];
@@ -89,9 +106,9 @@ function number(name: string, fallback: number, min: number, max: number): numbe
 const config = {
   runtimes: list("BENCH_RUNTIMES", RUNTIMES) as Runtime[],
   modes: list("BENCH_MODES", Object.keys(MODES)),
-  rounds: number("BENCH_ROUNDS", 3, 1, 50),
+  rounds: number("BENCH_ROUNDS", 20, 1, 500),
   connsRounds: number("BENCH_CONNS_ROUNDS", 1, 1, 50),
-  seconds: number("BENCH_SECONDS", 2, 0.5, 600),
+  seconds: number("BENCH_SECONDS", 0.5, 0.1, 600),
   warmup: number("BENCH_WARMUP", 1, 0, 60),
   clients: number("BENCH_CLIENTS", 1, 1, 16),
   oursEnv: Object.fromEntries(
@@ -184,26 +201,46 @@ class Clients {
 
 // ---- measurements -------------------------------------------------------------------------------------
 
-async function measureLoad(clients: Clients, server: Server, mode: LoadMode, round: number): Promise<Sample> {
+/**
+ * Load `server` for one slice. Its connection set stays open from slice to slice
+ * (`open` holds the targets whose set is), so the run can alternate the two
+ * servers every second or so: both then see nearly the same machine, which on
+ * a shared one matters more than anything else here.
+ */
+async function measureLoad(
+  clients: Clients,
+  server: Server,
+  mode: LoadMode,
+  round: number,
+  open: Set<Target>,
+): Promise<Sample> {
   const spec = mode.spec;
-  try {
+  const set = server.target;
+  let warmup = Math.min(config.warmup, SLICE_WARMUP);
+  if (!open.has(set)) {
     await clients.all((i) => ({
       cmd: "open",
+      set,
       host: "127.0.0.1",
       port: server.port,
       spec: { ...spec, connections: clients.share(spec.connections, i) },
     }));
-    await clients.all({ cmd: "start" });
-    await sleep(config.warmup * 1000);
+    open.add(set);
+    warmup = config.warmup;
+  }
+  let failed: unknown;
+  try {
+    await clients.all({ cmd: "start", set });
+    await sleep(warmup * 1000);
     const cpu0 = cpuSeconds(server.pid);
     const t0 = performance.now();
-    const m0 = await clients.all<Mark>({ cmd: "mark", recording: true });
+    const m0 = await clients.all<Mark>({ cmd: "mark", set, recording: true });
     await sleep(config.seconds * 1000);
-    const m1 = await clients.all<Mark>({ cmd: "mark", recording: false });
+    const m1 = await clients.all<Mark>({ cmd: "mark", set, recording: false });
     const cpu1 = cpuSeconds(server.pid);
     const wall = (performance.now() - t0) / 1000;
     const rss = rssBytes(server.pid);
-    const stops = await clients.all<{ latency: SparseHistogram }>({ cmd: "stop" });
+    const stops = await clients.all<{ latency: SparseHistogram }>({ cmd: "stop", set });
     let msgsPerSec = 0;
     let messages = 0;
     let clientCpu = 0;
@@ -229,8 +266,15 @@ async function measureLoad(clients: Clients, server: Server, mode: LoadMode, rou
       serverRssMiB: rss / MiB,
       clientCpu,
     };
+  } catch (error) {
+    failed = error;
+    throw error;
   } finally {
-    await clients.all({ cmd: "close" }).catch(() => {});
+    // A failed set is gone from the clients that failed; the next slice opens it again.
+    if (failed !== undefined || mode.fresh) {
+      open.delete(set);
+      await clients.all({ cmd: "close", set }).catch(() => {});
+    }
   }
 }
 
@@ -238,6 +282,7 @@ async function measureConns(clients: Clients, server: Server, mode: ConnsMode, r
   const open = (connections: number, concurrency: number) =>
     clients.all<{ seconds: number; handshakes: SparseHistogram; cpuUs: number }>((i) => ({
       cmd: "open",
+      set: server.target,
       host: "127.0.0.1",
       port: server.port,
       spec: { connections: clients.share(connections, i), payloadBytes: 64, window: 1, pacing: "window", ringSize: 2 },
@@ -246,8 +291,8 @@ async function measureConns(clients: Clients, server: Server, mode: ConnsMode, r
   try {
     // A few connections first, so lazily loaded code is not counted as per-connection memory.
     await open(20, 20);
-    await clients.all({ cmd: "echoOnce" });
-    await clients.all({ cmd: "close" });
+    await clients.all({ cmd: "echoOnce", set: server.target });
+    await clients.all({ cmd: "close", set: server.target });
     await sleep(500);
     const rss0 = rssBytes(server.pid);
     const cpu0 = cpuSeconds(server.pid);
@@ -259,7 +304,7 @@ async function measureConns(clients: Clients, server: Server, mode: ConnsMode, r
     await sleep(5000);
     const rss1 = rssBytes(server.pid);
     // All of them held and echoing: one verified echo on every connection.
-    await clients.all({ cmd: "echoOnce" });
+    await clients.all({ cmd: "echoOnce", set: server.target });
     const handshakes = new Histogram();
     for (const o of opened) handshakes.merge(o.handshakes);
     const seconds = Math.max(...opened.map((o) => o.seconds));
@@ -274,7 +319,7 @@ async function measureConns(clients: Clients, server: Server, mode: ConnsMode, r
       clientCpu: Math.max(...opened.map((o) => o.cpuUs / 1e6 / o.seconds)),
     };
   } finally {
-    await clients.all({ cmd: "close" }).catch(() => {});
+    await clients.all({ cmd: "close", set: server.target }).catch(() => {});
   }
 }
 
@@ -304,12 +349,13 @@ async function sample(
   modeName: string,
   round: number,
   results: Results,
+  open = new Set<Target>(),
 ): Promise<void> {
   const mode = MODES[modeName]!;
   let s: Sample;
   try {
     s = mode.kind === "load"
-      ? await measureLoad(clients, server, mode, round)
+      ? await measureLoad(clients, server, mode, round, open)
       : await measureConns(clients, server, mode, round);
   } catch (error) {
     s = {
@@ -345,8 +391,16 @@ async function run(clients: Clients, results: Results): Promise<void> {
         for (const target of TARGETS) servers.push(await startServer(runtime, target, config.oursEnv));
         log(`${runtime}: ours pid ${servers[0]!.pid}, native pid ${servers[1]!.pid}`);
         for (const mode of loadModes) {
-          for (let round = 1; round <= config.rounds; round++) {
-            for (const server of servers) await sample(clients, server, mode, round, results);
+          const open = new Set<Target>();
+          try {
+            for (let round = 1; round <= config.rounds; round++) {
+              // Ours first in odd rounds, native first in even ones: a drift
+              // over the seconds of a round then favours neither.
+              const order = round % 2 === 1 ? servers : [...servers].reverse();
+              for (const server of order) await sample(clients, server, mode, round, results, open);
+            }
+          } finally {
+            for (const set of open) await clients.all({ cmd: "close", set }).catch(() => {});
           }
         }
       } catch (error) {
@@ -449,7 +503,7 @@ function summarize(results: Results): Row[] {
           samples[target].filter((s) => !s.error).map((s) => (s[metric.key] as number) * (metric.scale ?? 1));
         const ours = median(values("ours"));
         const native = median(values("native"));
-        // Round i ran ours then native back to back, under the same load from
+        // Round i ran the two back to back, under nearly the same load from
         // the rest of the machine: the median of the rounds' own ratios is
         // steadier on a shared machine than the ratio of the two medians.
         const value = (s: Sample) => (s[metric.key] as number) * (metric.scale ?? 1);

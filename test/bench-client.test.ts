@@ -112,6 +112,32 @@ describe("bench load client", () => {
     expect(error?.message).toMatch(message);
   });
 
+  test("a connection set loaded again records only the new slice's latencies", async () => {
+    // The bench switches one set of connections on and off (bench/run.ts): a
+    // message sent before recording began must not carry a time from an older slice.
+    const { server, port } = await startEcho("none");
+    const client = new LoadClient("127.0.0.1", port, SPEC);
+    cleanup = () => {
+      client.destroy();
+      server.close();
+    };
+    await client.open();
+    const slice = async (warmupMs: number) => {
+      client.start();
+      await sleep(warmupMs);
+      client.mark(true);
+      await sleep(100);
+      client.mark(false);
+      await client.stop(2_000);
+    };
+    await slice(0);
+    const gapMs = 400;
+    await sleep(gapMs);
+    await slice(50);
+    expect(client.latency.count).toBeGreaterThan(0);
+    expect(client.latency.maxUs).toBeLessThan(gapMs * 1000);
+  });
+
   test("a lost last echo is an error when the run stops, not a lower count", () => {
     const ring = buildRing(4, 8);
     const verifier = new EchoVerifier(ring);
