@@ -80,8 +80,16 @@ function unused(): never {
 export class SocketData extends WSContext<BunSocket> implements SocketControl {
   /** Set in `open`, before any event reaches the echo. */
   declare raw: BunSocket;
-  /** What the last `send` returned: -1 queued behind backpressure, 0 dropped, else bytes written. */
-  #lastSend = 1;
+  /**
+   * The socket's state kept in JavaScript, so that the echo's `readyState`
+   * and `bufferedAmount` per message cost no call into Bun: `send` already
+   * says how it went. The WebSocket API's readyState (0 connecting, 1 open,
+   * 2 closing, 3 closed), except -1: open, and the last `send` was queued
+   * behind backpressure (only then is the send buffer worth asking about).
+   * Bun delivers no message once the socket is closing or closed, and every
+   * close passes through `close`, `terminate` or the close handler.
+   */
+  #state = 0;
 
   constructor(readonly events: WSEvents<BunSocket>, protocol: string | null) {
     super(UNUSED_INIT);
@@ -89,26 +97,25 @@ export class SocketData extends WSContext<BunSocket> implements SocketControl {
   }
 
   override send(data: string | ArrayBuffer | Uint8Array<ArrayBuffer>): void {
-    this.#lastSend = this.raw.send(data);
+    const sent = this.raw.send(data);
     // 0: Bun dropped the message (past backpressureLimit). Never silently.
-    if (this.#lastSend === 0) {
-      this.raw.close(CLOSE_CODES.policyViolation, "send buffer full: the client is not reading");
-    }
+    if (sent === 0) this.close(CLOSE_CODES.policyViolation, "send buffer full: the client is not reading");
+    else if (this.#state < 2) this.#state = sent < 0 ? -1 : 1;
   }
   override close(code?: number, reason?: string): void {
     this.raw.close(code, reason);
+    if (this.#state < 2) this.#state = 2;
   }
   override get readyState(): WSReadyState {
-    return this.raw.readyState as WSReadyState;
+    return (this.#state < 0 ? 1 : this.#state) as WSReadyState;
   }
   get bufferedAmount(): number {
-    // A send that returned bytes written left nothing queued (Bun's docs for
-    // `send`); only after -1 is the buffer worth asking about, which saves a
-    // call into Bun per message.
-    return this.#lastSend < 0 ? this.raw.getBufferedAmount() : 0;
+    // A send that returned bytes written left nothing queued (Bun's docs for `send`).
+    return this.#state < 0 ? this.raw.getBufferedAmount() : 0;
   }
   terminate(): void {
     this.raw.terminate();
+    if (this.#state < 2) this.#state = 2;
   }
   ping(): void {
     this.raw.ping();
@@ -118,6 +125,15 @@ export class SocketData extends WSContext<BunSocket> implements SocketControl {
   }
   resume(): void {
     this.raw.resume();
+  }
+  /** Bun's open handler: the socket is open. */
+  opened(raw: BunSocket): void {
+    this.raw = raw;
+    this.#state = 1;
+  }
+  /** Bun's close handler: the socket is closed. */
+  closed(): void {
+    this.#state = 3;
   }
 }
 
@@ -129,7 +145,7 @@ export function websocketHandler(
   return {
     open: (ws) => {
       const data = ws.data; // a getter into Bun: read once per event
-      data.raw = ws;
+      data.opened(ws);
       data.events.onOpen?.(new Event("open"), data);
     },
     // Binary arrives as a Buffer (a Uint8Array view): passed on as it is (see ../message.ts).
@@ -142,6 +158,7 @@ export function websocketHandler(
     },
     close: (ws, code, reason) => {
       const data = ws.data;
+      data.closed();
       data.events.onClose?.(Object.assign(new Event("close"), { code, reason }) as CloseEvent, data);
     },
     pong: (ws) => (ws.data.events as PongEvents).onPong?.(),
