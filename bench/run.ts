@@ -204,7 +204,7 @@ class Clients {
 /**
  * Load `server` for one slice. Its connection set stays open from slice to slice
  * (`open` holds the targets whose set is), so the run can alternate the two
- * servers every second or so: both then see nearly the same machine, which on
+ * servers every half second: both then see nearly the same machine, which on
  * a shared one matters more than anything else here.
  */
 async function measureLoad(
@@ -228,7 +228,8 @@ async function measureLoad(
     open.add(set);
     warmup = config.warmup;
   }
-  let failed: unknown;
+  // Kept open for the next slice only after a slice that went well, in a mode that reuses its connections.
+  let keep = false;
   try {
     await clients.all({ cmd: "start", set });
     await sleep(warmup * 1000);
@@ -254,6 +255,7 @@ async function measureLoad(
     if (messages === 0) throw new Error("no echo at all during the measured window");
     const latency = new Histogram();
     for (const s of stops) latency.merge(s.latency);
+    keep = !mode.fresh;
     return {
       round,
       msgsPerSec,
@@ -266,12 +268,9 @@ async function measureLoad(
       serverRssMiB: rss / MiB,
       clientCpu,
     };
-  } catch (error) {
-    failed = error;
-    throw error;
   } finally {
     // A failed set is gone from the clients that failed; the next slice opens it again.
-    if (failed !== undefined || mode.fresh) {
+    if (!keep) {
       open.delete(set);
       await clients.all({ cmd: "close", set }).catch(() => {});
     }

@@ -181,9 +181,9 @@ function servingPid(root: number, runtime: Runtime): number {
 /**
  * CPU seconds (user + system) the process's threads have used, to the
  * nanosecond: the sum of each thread's `/proc/<pid>/task/<tid>/schedstat`
- * (time on a CPU). `/proc/<pid>/stat` counts in 10 ms ticks, 4 % of a quarter
- * second. A thread that exits between two readings takes its time with it;
- * the runtimes here keep their threads for the process's life.
+ * (time on a CPU). `/proc/<pid>/stat` counts in 10 ms ticks, 2 % of a
+ * half-second slice. A thread that exits between two readings takes its time
+ * with it; the runtimes here keep their threads for the process's life.
  */
 export function cpuSeconds(pid: number): number {
   let ns = 0;

@@ -83,11 +83,12 @@ export class SocketData extends WSContext<BunSocket> implements SocketControl {
   /**
    * The socket's state kept in JavaScript, so that the echo's `readyState`
    * and `bufferedAmount` per message cost no call into Bun (about 5 ns each,
-   * 1 % of a streamed message's 0.5 µs): `send` already says how it went. The WebSocket API's readyState (0 connecting, 1 open,
-   * 2 closing, 3 closed), except -1: open, and the last `send` was queued
-   * behind backpressure (only then is the send buffer worth asking about).
-   * Bun delivers no message once the socket is closing or closed, and every
-   * close passes through `close`, `terminate` or the close handler.
+   * 1 % of a streamed message's 0.5 µs): `send` already says how it went.
+   * The WebSocket API's readyState (0 connecting, 1 open, 2 closing,
+   * 3 closed), except -1: open, and the last `send` was queued behind
+   * backpressure (only then is the send buffer worth asking about). Bun
+   * delivers no message once the socket is closing or closed, and every close
+   * passes through `close`, `terminate` or the close handler.
    */
   #state = 0;
 
