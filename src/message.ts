@@ -17,6 +17,9 @@ export class Utf8Text {
   }
 }
 
+/** A received message as the echo takes it: what the runtime handed over, or its text's UTF-8 bytes. */
+export type EchoMessage = WSMessageReceive | ArrayBufferView | Utf8Text;
+
 /** A message event whose text may also come as UTF-8 bytes (see `Utf8Text`). */
 export interface EchoMessageEvent {
   readonly data: WSMessageReceive | ArrayBufferView;
@@ -32,7 +35,7 @@ export interface EchoMessageEvent {
 export type EchoPayload = string | ArrayBuffer | Uint8Array<ArrayBuffer> | Utf8Text;
 
 /** The message of an event: its text's UTF-8 bytes when the runtime gave them, else its `data`. */
-export function messageOf(event: EchoMessageEvent): WSMessageReceive | ArrayBufferView | Utf8Text {
+export function messageOf(event: EchoMessageEvent): EchoMessage {
   return event.utf8 === undefined ? event.data : new Utf8Text(event.utf8);
 }
 
@@ -49,9 +52,7 @@ export function messageOf(event: EchoMessageEvent): WSMessageReceive | ArrayBuff
  * Only a `Blob` needs a promise; the caller keeps messages in order around it
  * (see `./echo.ts`).
  */
-export function toEchoPayload(
-  data: WSMessageReceive | ArrayBufferView | Utf8Text,
-): EchoPayload | Promise<EchoPayload> {
+export function toEchoPayload(data: EchoMessage): EchoPayload | Promise<EchoPayload> {
   if (typeof data === "string" || data instanceof Utf8Text) return data;
   // Sent as it came: a view over it would be one more object per message (Deno, Workers).
   if (data instanceof ArrayBuffer) return data;
@@ -77,7 +78,7 @@ function bytesOf(view: ArrayBufferView): Uint8Array<ArrayBuffer> {
  * Runs for every message, so a string is encoded only when its length cannot
  * decide: a UTF-16 unit is 1 to 3 UTF-8 bytes (a surrogate pair, 2 units, is 4).
  */
-export function exceeds(data: WSMessageReceive | ArrayBufferView | Utf8Text, max: number): boolean {
+export function exceeds(data: EchoMessage, max: number): boolean {
   if (data instanceof Utf8Text) return data.bytes.byteLength > max;
   if (typeof data !== "string") return (data instanceof Blob ? data.size : data.byteLength) > max;
   if (data.length > max) return true;

@@ -1,3 +1,6 @@
+import type { WSContext } from "hono/ws";
+import type { EchoMessage } from "./message.ts";
+
 /**
  * What the shared connection logic needs from a runtime's socket beyond Hono's
  * `WSContext` (send, close). Each runtime's entry point builds one from
@@ -28,10 +31,21 @@ export interface SocketControl {
 }
 
 /**
- * The one event ws-echo adds to Hono's `WSEvents`: a pong frame arrived. A
- * method on the connection's events rather than a listener handed to the
- * socket, so keep-alive costs no closure per connection.
+ * An event ws-echo adds to Hono's `WSEvents`: a pong frame arrived. A method
+ * on the connection's events rather than a listener handed to the socket, so
+ * keep-alive costs no closure per connection.
  */
 export interface PongEvents {
   onPong?(): void;
+}
+
+/**
+ * The echo's events also take a message as its data alone. An adapter that is
+ * handed the data, not an event (Bun), calls `onData` where present instead of
+ * building an event for `onMessage` per message: on Bun about 40 of the 230
+ * instructions a message that the echo added to the runtime's own
+ * (bench/instructions.sh; see the README's benchmarks).
+ */
+export interface DataEvents {
+  onData?(data: EchoMessage, ws: WSContext): void;
 }

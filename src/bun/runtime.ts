@@ -15,7 +15,7 @@ import { subprotocolFor } from "../handshake.ts";
 import { HIGH_WATER_MARK } from "../flow-control.ts";
 import { DEFAULT_OPTIONS, type EchoOptions } from "../options.ts";
 import type { EchoRuntime, UpgradeOptions } from "../runtime.ts";
-import type { PongEvents, SocketControl } from "../socket-control.ts";
+import type { DataEvents, PongEvents, SocketControl } from "../socket-control.ts";
 
 type BunSocket = ServerWebSocket<SocketData>;
 
@@ -150,12 +150,14 @@ export function websocketHandler(
       data.events.onOpen?.(new Event("open"), data);
     },
     // Binary arrives as a Buffer (a Uint8Array view): passed on as it is (see ../message.ts).
-    // A plain `{ data }`, not a MessageEvent: the echo reads only `data`, and Bun's
-    // MessageEvent costs ~0.8 µs to build; `npm run bench` (pipelined, 64 B): server
-    // CPU per message 4.6 → 2.5 µs.
+    // The echo takes the data alone (`DataEvents`); other events get a plain `{ data }`,
+    // not a MessageEvent, which costs ~0.8 µs to build in Bun (`npm run bench`,
+    // pipelined, 64 B: server CPU per message 4.6 → 2.5 µs).
     message: (ws, message) => {
       const data = ws.data;
-      data.events.onMessage?.({ data: message as unknown as WSMessageReceive } as MessageEvent, data);
+      const events: WSEvents<BunSocket> & DataEvents = data.events;
+      if (events.onData !== undefined) events.onData(message, data);
+      else events.onMessage?.({ data: message as unknown as WSMessageReceive } as MessageEvent, data);
     },
     close: (ws, code, reason) => {
       const data = ws.data;

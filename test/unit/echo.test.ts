@@ -117,6 +117,24 @@ describe("echo", () => {
     expect(closes).toEqual([[1009, "message exceeds 4 bytes"]]);
   });
 
+  test("a Uint8Array (Node's and Bun's binary) is size-checked, counted and kept in order like any message", async () => {
+    const { ctx, lines } = context({ maxMessageSize: 4 });
+    const { ws, sent, closes } = fakeSocket();
+    const events = createEchoEvents(ctx);
+    events.onOpen!(open, ws);
+    const bytes = (...b: number[]) => message(Buffer.from(b) as unknown as WSMessageReceive);
+    events.onMessage!(bytes(1, 2, 3, 4), ws); // at the limit
+    events.onMessage!(message(new Blob([new Uint8Array([5])])), ws);
+    events.onMessage!(bytes(6), ws); // behind the Blob
+    expect(sent).toEqual([[1, 2, 3, 4]]);
+    await vi.waitFor(() => expect(sent).toEqual([[1, 2, 3, 4], [5], [6]]), { timeout: 1000 });
+    events.onMessage!(bytes(1, 2, 3, 4, 5), ws);
+    expect(closes).toEqual([[1009, "message exceeds 4 bytes"]]);
+    events.onClose!(closeEvent(1009), ws);
+    const closed = lines.find((l) => l.msg === "ws close");
+    expect(closed).toMatchObject({ messages: 4, textMessages: 0, bytes: 11 });
+  });
+
   test("an exception in the echo path closes this connection with 1011 and is logged", () => {
     const { ctx, lines } = context();
     const broken = fakeSocket({ failSend: true });
