@@ -10,8 +10,10 @@
 # WARM messages (40,000) let the JIT reach its top tier (JavaScriptCore's FTL
 # compiled the echo by then, BUN_JSC_reportFTLCompileTimes=1), IDLE seconds (15)
 # let background compiles finish and measure the idle rate, then N messages
-# (80,000) are counted; the idle rate times that phase's length is subtracted.
-# C connections (10), W in flight on each (16), 64 B, binary and text alternating.
+# (80,000, and the few in flight at the end) are counted; the idle rate times
+# that phase's length is subtracted. The load is the bench's own client
+# (bench/load.ts): C connections (10), W in flight on each (16), 64 B, binary
+# and text alternating, every echo verified.
 set -euo pipefail
 N=${N:-80000} WARM=${WARM:-40000} IDLE=${IDLE:-15} C=${C:-10} W=${W:-16}
 cd "$(dirname "$0")/.."
@@ -19,6 +21,8 @@ export DENO_NO_UPDATE_CHECK=1 LOG_LEVEL=${LOG_LEVEL:-info} HOST=127.0.0.1
 PORT=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 export PORT
 dir=$(mktemp -d)
+node_modules/.bin/esbuild bench/instructions-client.ts --bundle --platform=node --format=esm --packages=external \
+  --outfile="$dir/client.mjs" --log-level=warning
 valgrind --tool=callgrind --callgrind-out-file="$dir/cg.%p" --smc-check=all-non-file "$@" >"$dir/out" 2>"$dir/err" &
 server=$!
 client=
@@ -29,25 +33,30 @@ cleanup() {
   rm -rf "$dir"
 }
 trap cleanup EXIT
-wait_for() { # file, text, seconds
-  for _ in $(seq $(($3 * 10))); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+wait_for() { # file, text, seconds, the process that writes it
+  for _ in $(seq $(($3 * 10))); do
+    grep -q "$2" "$1" 2>/dev/null && return 0
+    kill -0 "$4" 2>/dev/null || { echo "instructions: $1 ended before \"$2\"" >&2; exit 1; }
+    sleep 0.1
+  done
   echo "instructions: no \"$2\" within $3 s" >&2; tail -5 "$dir/err" >&2; exit 1
 }
-wait_for "$dir/out" listening 120
-node bench/instructions-client.mjs "$PORT" "$WARM" "$N" "$C" "$W" >"$dir/client" &
+wait_for "$dir/out" listening 120 "$server"
+node "$dir/client.mjs" "$PORT" "$WARM" "$N" "$C" "$W" >"$dir/client" &
 client=$!
-wait_for "$dir/client" warm 600
+wait_for "$dir/client" warm 600 "$client"
 callgrind_control -z "$server" >/dev/null 2>&1
 sleep "$IDLE"
 callgrind_control -d "$server" >/dev/null 2>&1
 t0=$(date +%s.%N)
 kill -USR1 "$client"
-wait_for "$dir/client" done 600
+wait_for "$dir/client" done 600 "$client"
 t1=$(date +%s.%N)
 callgrind_control -d "$server" >/dev/null 2>&1
 idle=$(grep -h '^summary:' "$dir"/cg.*.1 | awk '{print $2}')
 run=$(grep -h '^summary:' "$dir"/cg.*.2 | awk '{print $2}')
+n=$(awk '/^done/ {print $2}' "$dir/client")
 python3 -c "
-idle, run, t0, t1, n, seconds = $idle, $run, $t0, $t1, $N, $IDLE
+idle, run, t0, t1, n, seconds = $idle, $run, $t0, $t1, $n, $IDLE
 print('%d instructions per message (%d before taking off %.2fM a second of idle over the %.1f s phase)'
       % ((run - idle / seconds * (t1 - t0)) / n, run / n, idle / seconds / 1e6, t1 - t0))"

@@ -42,9 +42,8 @@ export interface PongEvents {
 /**
  * The echo's events also take a message as its data alone. An adapter that is
  * handed the data, not an event (Bun), calls `onData` where present instead of
- * building an event for `onMessage` per message (on Bun about 40 of the 230
- * instructions a message that the echo added to the runtime's own; see the
- * README's benchmarks).
+ * building an event for `onMessage` per message: on Bun about 40 instructions
+ * a message (bench/instructions.sh; see the README's benchmarks).
  */
 export interface DataEvents {
   onData?(data: EchoMessage, ws: WSContext): void;

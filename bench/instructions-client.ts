@@ -1,0 +1,46 @@
+/**
+ * The client of bench/instructions.sh, on the bench's own load client: opens
+ * C connections to 127.0.0.1:PORT/ws, echoes at least WARM messages (64 B,
+ * binary and text alternating, W in flight on each connection, every echo
+ * verified), prints "warm", waits for SIGUSR1, echoes at least N more on the
+ * same connections and prints "done <messages echoed in that phase>".
+ */
+import process from "node:process";
+import { sleep } from "../test/harness/deadline.ts";
+import { LoadClient } from "./load.ts";
+
+const [port, warm, n, connections, window] = process.argv.slice(2).map(Number) as [
+  number,
+  number,
+  number,
+  number,
+  number,
+];
+const load = new LoadClient("127.0.0.1", port, {
+  connections,
+  payloadBytes: 64,
+  window,
+  pacing: "window",
+  ringSize: 64,
+});
+
+/** Echoes at least `count` messages, then lets the ones in flight come back; returns how many were echoed. */
+async function phase(count: number, timeoutMs = 600_000): Promise<number> {
+  const from = load.received;
+  const deadline = Date.now() + timeoutMs;
+  load.start();
+  while (load.received - from < count) {
+    if (Date.now() > deadline) throw new Error(`instructions-client: ${count} echoes not done in ${timeoutMs} ms`);
+    load.mark(false); // throws the first failed echo
+    await sleep(10);
+  }
+  await load.stop();
+  return load.received - from;
+}
+
+await load.open();
+await phase(warm);
+console.log("warm");
+await new Promise((resolve) => process.once("SIGUSR1", resolve));
+console.log(`done ${await phase(n)}`);
+await load.close();
