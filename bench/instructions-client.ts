@@ -9,19 +9,21 @@ import process from "node:process";
 import { sleep } from "../test/harness/deadline.ts";
 import { LoadClient } from "./load.ts";
 
-const [port, warm, n, connections, window] = process.argv.slice(2).map(Number) as [
+const [port, warm, n, connections, window] = process.argv.slice(2, 7).map(Number) as [
   number,
   number,
   number,
   number,
   number,
 ];
+const pacing = process.argv[7] === "stream" ? "stream" : "window";
+const payloadBytes = Number(process.argv[8] ?? 64);
 const load = new LoadClient("127.0.0.1", port, {
   connections,
-  payloadBytes: 64,
+  payloadBytes,
   window,
-  pacing: "window",
-  ringSize: 64,
+  pacing,
+  ringSize: pacing === "stream" ? window : 64,
 });
 
 /** Echoes at least `count` messages, then lets the ones in flight come back; returns how many were echoed. */

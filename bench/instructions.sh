@@ -15,7 +15,7 @@
 # (bench/load.ts): C connections (10), W in flight on each (16), 64 B, binary
 # and text alternating, every echo verified.
 set -euo pipefail
-N=${N:-80000} WARM=${WARM:-40000} IDLE=${IDLE:-15} C=${C:-10} W=${W:-16}
+N=${N:-80000} WARM=${WARM:-40000} IDLE=${IDLE:-15} C=${C:-10} W=${W:-16} PACING=${PACING:-window} BYTES=${BYTES:-64}
 cd "$(dirname "$0")/.."
 export DENO_NO_UPDATE_CHECK=1 LOG_LEVEL=${LOG_LEVEL:-info} HOST=127.0.0.1
 PORT=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
@@ -42,7 +42,7 @@ wait_for() { # file, text, seconds, the process that writes it
   echo "instructions: no \"$2\" within $3 s" >&2; tail -5 "$dir/err" >&2; exit 1
 }
 wait_for "$dir/out" listening 120 "$server"
-node "$dir/client.mjs" "$PORT" "$WARM" "$N" "$C" "$W" >"$dir/client" &
+node "$dir/client.mjs" "$PORT" "$WARM" "$N" "$C" "$W" "$PACING" "$BYTES" >"$dir/client" &
 client=$!
 wait_for "$dir/client" warm 600 "$client"
 callgrind_control -z "$server" >/dev/null 2>&1

@@ -71,7 +71,7 @@ class EchoConnection extends KeptAlive implements WSEvents, PongEvents, DataEven
   /** Kept only until the open log line. */
   #remoteAddress: string | undefined;
   readonly #openedAt = Date.now();
-  #messages = 0;
+  #binaryMessages = 0;
   #textMessages = 0;
   #bytes = 0;
   /** Set by onOpen, which runs before any message. */
@@ -93,7 +93,7 @@ class EchoConnection extends KeptAlive implements WSEvents, PongEvents, DataEven
     this.#open(ws);
   }
 
-  #open(ws: WSContext): void {
+  #open(ws: WSContext): SocketControl {
     const { connections, keepAlive, log } = this.#context;
     const control = this.#context.control(ws);
     this.#control = control;
@@ -101,6 +101,7 @@ class EchoConnection extends KeptAlive implements WSEvents, PongEvents, DataEven
     connections.add(this);
     log.info("ws open", { id: this.id, remote: this.#remoteAddress, protocol: ws.protocol || undefined });
     this.#remoteAddress = undefined;
+    return control;
   }
 
   onMessage(event: MessageEvent, ws: WSContext): void {
@@ -110,9 +111,8 @@ class EchoConnection extends KeptAlive implements WSEvents, PongEvents, DataEven
   onData(data: EchoMessage, ws: WSContext): void {
     try {
       // Workers have no open event: the first message opens the connection.
-      if (this.#control === undefined) this.#open(ws);
+      const control = this.#control ?? this.#open(ws);
       const max = this.#context.options.maxMessageSize;
-      this.#messages++;
       // A string and a Uint8Array (Node's and Bun's binary, a Buffer) need no
       // conversion (toEchoPayload passes both as they are): their type is looked
       // at once, and the rest waits in #otherMessage and #queue. Against each
@@ -121,13 +121,19 @@ class EchoConnection extends KeptAlive implements WSEvents, PongEvents, DataEven
       // the other; see the README's benchmarks).
       if (typeof data === "string") {
         this.#textMessages++;
-        if (exceeds(data, max)) return this.#tooBig(ws, max);
+        // Most text is under a third of the limit, which its length alone tells (see `exceeds`).
+        if (data.length * 3 > max && exceeds(data, max)) return this.#tooBig(ws, max);
       } else if (data instanceof Uint8Array) {
+        this.#binaryMessages++;
         this.#bytes += data.byteLength;
         if (data.byteLength > max) return this.#tooBig(ws, max);
       } else return this.#otherMessage(data, ws, max);
-      if (this.#uncommon === undefined) this.#send(ws, data as EchoPayload);
-      else this.#queue(data as EchoPayload, ws);
+      if (this.#uncommon !== undefined) return this.#queue(data as EchoPayload, ws);
+      // #send, without the questions whose answers are known here (no Utf8Text,
+      // no flow control yet).
+      if (ws.readyState !== 1) return;
+      ws.send(data as string | Uint8Array<ArrayBuffer>);
+      if (FlowControl.needed(control)) this.#afterSend(ws, control);
     } catch (error) {
       this.#fail(ws, error);
     }
@@ -136,7 +142,10 @@ class EchoConnection extends KeptAlive implements WSEvents, PongEvents, DataEven
   /** A message of another shape: UTF-8 text bytes (Node), an ArrayBuffer (Deno, Workers), a Blob (Workers). */
   #otherMessage(data: Exclude<EchoMessage, string | Uint8Array>, ws: WSContext, max: number): void {
     if (data instanceof Utf8Text) this.#textMessages++;
-    else this.#bytes += data instanceof Blob ? data.size : data.byteLength;
+    else {
+      this.#binaryMessages++;
+      this.#bytes += data instanceof Blob ? data.size : data.byteLength;
+    }
     if (exceeds(data, max)) return this.#tooBig(ws, max);
     this.#queue(toEchoPayload(data), ws);
   }
@@ -172,7 +181,7 @@ class EchoConnection extends KeptAlive implements WSEvents, PongEvents, DataEven
       code: this.timedOut ? CLOSE.abnormal : event.code,
       reason: event.reason || undefined,
       durationMs: Date.now() - this.#openedAt,
-      messages: this.#messages,
+      messages: this.#textMessages + this.#binaryMessages,
       textMessages: this.#textMessages,
       bytes: this.#bytes,
     });
@@ -216,6 +225,11 @@ class EchoConnection extends KeptAlive implements WSEvents, PongEvents, DataEven
     if (!(payload instanceof Utf8Text)) ws.send(payload);
     else if (control.sendText) control.sendText(payload.bytes);
     else ws.send(payload.decode());
+    this.#afterSend(ws, control);
+  }
+
+  /** Flow control after a send (see ./flow-control.ts). */
+  #afterSend(ws: WSContext, control: SocketControl): void {
     let flow = this.#uncommon?.flow;
     if (flow === undefined) {
       if (!FlowControl.needed(control)) return;
