@@ -12,8 +12,10 @@
 # let background compiles finish and measure the idle rate, then N messages
 # (80,000, and the few in flight at the end) are counted; the idle rate times
 # that phase's length is subtracted. The load is the bench's own client
-# (bench/load.ts): C connections (10), W in flight on each (16), 64 B, binary
-# and text alternating, every echo verified.
+# (bench/load.ts): C connections (10), W in flight on each (16), BYTES per
+# message (64), binary and text alternating, every echo verified. PACING=stream
+# writes as the bench's stream mode does (with C=50 W=4096); BYTES=1048576 with
+# N=600 WARM=300 C=8 W=1 is its large mode (about 45 s a phase under valgrind).
 set -euo pipefail
 N=${N:-80000} WARM=${WARM:-40000} IDLE=${IDLE:-15} C=${C:-10} W=${W:-16} PACING=${PACING:-window} BYTES=${BYTES:-64}
 cd "$(dirname "$0")/.."
