@@ -1,9 +1,11 @@
 /**
- * The client of bench/instructions.sh, on the bench's own load client: opens
- * C connections to 127.0.0.1:PORT/ws, echoes at least WARM messages (64 B,
- * binary and text alternating, W in flight on each connection, every echo
- * verified), prints "warm", waits for SIGUSR1, echoes at least N more on the
- * same connections and prints "done <messages echoed in that phase>".
+ * The client of bench/instructions.sh, on the bench's own load client:
+ * `PORT WARM N C W [PACING] [BYTES]`. Opens C connections to
+ * 127.0.0.1:PORT/ws, echoes at least WARM messages (BYTES each, 64 by default,
+ * binary and text alternating, W in flight on each connection, or written as
+ * the socket takes them with PACING=stream; every echo verified), prints
+ * "warm", waits for SIGUSR1, echoes at least N more on the same connections
+ * and prints "done <messages echoed in that phase>".
  */
 import process from "node:process";
 import { sleep } from "../test/harness/deadline.ts";
