@@ -16,10 +16,14 @@ export interface Row {
   /** How far apart the rounds' ratios were (see `spread`). */
   ratioSpread: number;
   /**
-   * The 95 % confidence interval of the median ratio (`medianInterval`; at 5
-   * rounds or fewer, the lowest and highest). Absent in results saved before it existed.
+   * The 95 % confidence interval of the median ratio (`medianInterval`), over
+   * the medians of the pairs of server processes where a mode had several,
+   * else over its rounds; at 6 values or fewer, the lowest and highest.
+   * Absent in results saved before it existed.
    */
   ratioRange?: [number, number];
+  /** Each pair of server processes' median ratio, in order, where a mode had several. */
+  pairRatios?: number[];
   /** The issue's target for the ratio, where it sets one. */
   target?: number;
   /** The highest client CPU seen in this mode (fraction of one core). */

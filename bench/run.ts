@@ -6,10 +6,12 @@
  * Environment (all optional):
  *   BENCH_RUNTIMES  node,deno,bun,workers
  *   BENCH_MODES     pingpong,pipelined,stream,large,conns5k,conns10k
- *   BENCH_ROUNDS    rounds per load mode (20): one slice of each server, the order swapped each round
+ *   BENCH_ROUNDS    rounds per load mode (24): one slice of each server, the order swapped each round
+ *   BENCH_PAIR_ROUNDS  rounds per pair of server processes (4): each load mode starts both servers
+ *                   afresh every this many rounds, and the ratio's interval is taken over the pairs
  *   BENCH_CONNS_ROUNDS  rounds per connection-scale mode (1: 10,000 handshakes take half a minute on workerd)
  *   BENCH_SECONDS   measured seconds per slice (0.5)
- *   BENCH_WARMUP    seconds of load before a server's first slice in a mode (1; later slices: 0.1)
+ *   BENCH_WARMUP    seconds of load before the first slice of each server process (1; later slices: 0.1)
  *   BENCH_CLIENTS   load client processes (1; this machine has 2 cores, one for the server)
  * `sh bench/run.sh --report [file.json]` prints the tables of a saved run again.
  *
@@ -106,7 +108,8 @@ function number(name: string, fallback: number, min: number, max: number): numbe
 const config = {
   runtimes: list("BENCH_RUNTIMES", RUNTIMES) as Runtime[],
   modes: list("BENCH_MODES", Object.keys(MODES)),
-  rounds: number("BENCH_ROUNDS", 20, 1, 500),
+  rounds: number("BENCH_ROUNDS", 24, 1, 500),
+  pairRounds: number("BENCH_PAIR_ROUNDS", 4, 1, 500),
   connsRounds: number("BENCH_CONNS_ROUNDS", 1, 1, 50),
   seconds: number("BENCH_SECONDS", 0.5, 0.1, 600),
   warmup: number("BENCH_WARMUP", 1, 0, 60),
@@ -123,6 +126,8 @@ const config = {
 /** One measurement of one server in one mode. */
 interface Sample {
   round: number;
+  /** Which pair of server processes, counted from 1 within the mode (see `run`). */
+  pair?: number;
   error?: string;
   msgsPerSec?: number;
   mbPerSec?: number;
@@ -349,6 +354,7 @@ async function sample(
   round: number,
   results: Results,
   open = new Set<Target>(),
+  pair?: number,
 ): Promise<void> {
   const mode = MODES[modeName]!;
   let s: Sample;
@@ -363,6 +369,7 @@ async function sample(
     };
   }
   s.loadAvg = loadAvg();
+  if (pair !== undefined) s.pair = pair;
   ((results[server.runtime] ??= {})[modeName] ??= { ours: [], native: [] })[server.target].push(s);
   log(
     `${server.runtime.padEnd(7)} ${modeName.padEnd(9)} round ${round} ${server.target.padEnd(6)} ${describe(s)}` +
@@ -383,37 +390,43 @@ async function run(clients: Clients, results: Results): Promise<void> {
   const loadModes = config.modes.filter((m) => MODES[m]!.kind === "load");
   const connsModes = config.modes.filter((m) => MODES[m]!.kind === "conns");
   for (const runtime of config.runtimes) {
-    if (loadModes.length > 0) {
-      // Both stay up for all the load modes; only one is under load at a time.
-      const servers: Server[] = [];
-      try {
-        for (const target of TARGETS) servers.push(await startServer(runtime, target, config.oursEnv));
-        log(`${runtime}: ours pid ${servers[0]!.pid}, native pid ${servers[1]!.pid}`);
-        for (const mode of loadModes) {
-          const open = new Set<Target>();
-          try {
-            for (let round = 1; round <= config.rounds; round++) {
-              // Ours first in odd rounds, native first in even ones: a drift
-              // over the seconds of a round then favours neither.
-              const order = round % 2 === 1 ? servers : [...servers].reverse();
-              for (const server of order) await sample(clients, server, mode, round, results, open);
-            }
-          } finally {
-            for (const set of open) await clients.all({ cmd: "close", set }).catch(() => {});
+    for (const mode of loadModes) {
+      // A process's own state (what its JIT compiled, where its heap landed)
+      // can hold one server 20 % off for minutes: Node pipelined, ours/native
+      // 1.22 over 100 rounds on one pair, 1.03 on the next pair started right
+      // after. Slices of one pair cannot show that, so each mode runs on fresh
+      // pairs of processes, and the interval is taken over the pairs.
+      const pairs = Math.ceil(config.rounds / config.pairRounds);
+      let round = 1;
+      for (let pair = 1; pair <= pairs; pair++) {
+        const last = Math.min(config.rounds, pair * config.pairRounds);
+        const servers: Server[] = [];
+        const open = new Set<Target>();
+        try {
+          for (const target of TARGETS) servers.push(await startServer(runtime, target, config.oursEnv));
+          log(
+            `${runtime} ${mode}: pair ${pair} of ${pairs}, ours pid ${servers[0]!.pid}, native pid ${servers[1]!.pid}`,
+          );
+          for (; round <= last; round++) {
+            // Ours first in odd rounds, native first in even ones: a drift
+            // over the seconds of a round then favours neither.
+            const order = round % 2 === 1 ? servers : [...servers].reverse();
+            for (const server of order) await sample(clients, server, mode, round, results, open, pair);
           }
-        }
-      } catch (error) {
-        log(`${runtime}: ${(error as Error).message}`);
-        for (const mode of loadModes) {
+        } catch (error) {
+          log(`${runtime} ${mode}: ${(error as Error).message}`);
           for (const target of TARGETS) {
             ((results[runtime] ??= {})[mode] ??= { ours: [], native: [] })[target].push({
-              round: 0,
+              round,
+              pair,
               error: (error as Error).message,
             });
           }
+          round = last + 1;
+        } finally {
+          for (const set of open) await clients.all({ cmd: "close", set }).catch(() => {});
+          for (const s of servers) await s.stop();
         }
-      } finally {
-        for (const s of servers) await s.stop();
       }
     }
     for (const mode of connsModes) {
@@ -506,10 +519,17 @@ function summarize(results: Results): Row[] {
         // the rest of the machine: the median of the rounds' own ratios is
         // steadier on a shared machine than the ratio of the two medians.
         const value = (s: Sample) => (s[metric.key] as number) * (metric.scale ?? 1);
+        const pairs = new Map<number, number[]>();
         const paired = samples.ours.flatMap((o, i) => {
           const n = samples.native[i];
-          return !o.error && n && !n.error ? [value(o) / value(n)] : [];
+          if (o.error || !n || n.error) return [];
+          const ratio = value(o) / value(n);
+          if (o.pair !== undefined) pairs.set(o.pair, [...(pairs.get(o.pair) ?? []), ratio]);
+          return [ratio];
         });
+        // Rounds on one pair of processes share that pair's luck: the interval
+        // comes from the pairs' own medians, where there are several.
+        const pairMedians = [...pairs.values()].map(median);
         rows.push({
           runtime,
           mode,
@@ -522,7 +542,8 @@ function summarize(results: Results): Row[] {
           nativeSpread: spread(values("native")),
           ratio: paired.length > 0 ? median(paired) : ours / native,
           ratioSpread: spread(paired),
-          ratioRange: medianInterval(paired),
+          ratioRange: medianInterval(pairMedians.length > 1 ? pairMedians : paired),
+          ...(pairMedians.length > 1 ? { pairRatios: pairMedians } : {}),
           target: metric.target,
           clientCpu,
           errors,
@@ -573,7 +594,8 @@ async function main(): Promise<void> {
   const started = new Date();
   const host = machine();
   log(
-    `bench: ${config.runtimes.join(",")} × ${config.modes.join(",")}; ${config.rounds} rounds of ` +
+    `bench: ${config.runtimes.join(",")} × ${config.modes.join(",")}; ${config.rounds} rounds ` +
+      `(${config.pairRounds} per pair of server processes) of ` +
       `${config.warmup}+${config.seconds} s (connection scale: ${config.connsRounds}); ${config.clients} client process(es); ${host.nproc}× ${host.cpu}`,
   );
   const clients = new Clients(config.clients);
@@ -594,7 +616,7 @@ async function main(): Promise<void> {
   const title = `ws-echo vs native echo, ${host.nproc}× ${host.cpu}, ${started.toISOString().slice(0, 16)}Z`;
   const text = `${
     table(rows)
-  }\n\nAt a glance (✗: misses the issue's target; ~: the target lies inside the median ratio's 95% confidence interval (at 5 rounds or fewer, between the lowest and highest round), so this run cannot tell):\n\n${
+  }\n\nAt a glance (✗: misses the issue's target; ~: the target lies inside the median ratio's 95% confidence interval, taken over the pairs of server processes (at 6 pairs or fewer, between the lowest and highest pair's median), so this run cannot tell):\n\n${
     ratioTable(rows)
   }`;
   console.log(`\n${title}\n\n${text}\n`);
