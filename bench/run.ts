@@ -36,7 +36,7 @@ import {
   stopAll,
   type Target,
 } from "./servers.ts";
-import { Histogram, median, medianInterval, type SparseHistogram, spread } from "./stats.ts";
+import { groupedMedianInterval, Histogram, median, type SparseHistogram, spread } from "./stats.ts";
 
 const MiB = 1024 * 1024;
 
@@ -527,9 +527,8 @@ function summarize(results: Results): Row[] {
           if (o.pair !== undefined) pairs.set(o.pair, [...(pairs.get(o.pair) ?? []), ratio]);
           return [ratio];
         });
-        // Rounds on one pair of processes share that pair's luck: the interval
-        // comes from the pairs' own medians, where there are several.
-        const pairMedians = [...pairs.values()].map(median);
+        // Rounds on one pair of processes share that pair's luck.
+        const byPair = pairs.size > 0 ? [...pairs.values()] : [paired];
         rows.push({
           runtime,
           mode,
@@ -542,8 +541,8 @@ function summarize(results: Results): Row[] {
           nativeSpread: spread(values("native")),
           ratio: paired.length > 0 ? median(paired) : ours / native,
           ratioSpread: spread(paired),
-          ratioRange: medianInterval(pairMedians.length > 1 ? pairMedians : paired),
-          ...(pairMedians.length > 1 ? { pairRatios: pairMedians } : {}),
+          ratioRange: groupedMedianInterval(byPair),
+          ...(pairs.size > 1 ? { pairRatios: byPair.map((g) => median(g)) } : {}),
           target: metric.target,
           clientCpu,
           errors,

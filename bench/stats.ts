@@ -86,3 +86,14 @@ export function medianInterval(values: readonly number[]): [number, number] {
   }
   return [sorted[k - 1]!, sorted[n - k]!];
 }
+
+/**
+ * The median's interval when values come in groups that share a cause of
+ * their own (the rounds on one pair of server processes share what those
+ * processes' JIT and heap did): `medianInterval` over the groups' medians
+ * where there are several groups, else over the values of the one group.
+ */
+export function groupedMedianInterval(groups: readonly (readonly number[])[]): [number, number] {
+  const medians = groups.filter((g) => g.length > 0).map((g) => median(g));
+  return medians.length > 1 ? medianInterval(medians) : medianInterval(groups.flat());
+}

@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { medianInterval } from "../../bench/stats.ts";
+import { groupedMedianInterval, medianInterval } from "../../bench/stats.ts";
 
 const ranks = (n: number) => Array.from({ length: n }, (_, i) => i + 1).reverse(); // n..1: order must not matter
 
@@ -22,4 +22,19 @@ test("more rounds: the sign test's order statistics, narrower than the lowest an
 test("values that are not numbers are left out; none at all gives NaN", () => {
   expect(medianInterval([NaN, 2, 1, 3, Infinity])).toEqual([1, 3]);
   expect(medianInterval([])).toEqual([NaN, NaN]);
+});
+
+test("rounds in groups (pairs of server processes): the interval is over the groups' medians", () => {
+  // Five pairs at 1.00 and one held at 1.20 by its own processes: the 24 rounds alone would say [1, 1].
+  const offPair = [...Array.from({ length: 5 }, () => [1, 1, 1, 1]), [1.2, 1.2, 1.2, 1.2]];
+  expect(medianInterval(offPair.flat())).toEqual([1, 1]);
+  expect(groupedMedianInterval(offPair)).toEqual([1, 1.2]);
+  // A wild round within a pair moves only that pair's median, which it barely does.
+  expect(groupedMedianInterval([[1, 1, 50], [2, 2, -50], [3, 3, 50], [4, 4, -50], [5, 5, 50], [6, 6, -50]])).toEqual([
+    1,
+    6,
+  ]);
+  // A single group (no pairs recorded, as in results saved before pairs): over its values.
+  expect(groupedMedianInterval([[3, 1, 2]])).toEqual([1, 3]);
+  expect(groupedMedianInterval([[], [2, 1, 3]])).toEqual([1, 3]);
 });
