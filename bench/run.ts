@@ -397,8 +397,8 @@ async function run(clients: Clients, results: Results): Promise<void> {
       // after. Slices of one pair cannot show that, so each mode runs on fresh
       // pairs of processes, and the interval is taken over the pairs.
       const pairs = Math.ceil(config.rounds / config.pairRounds);
-      let round = 1;
       for (let pair = 1; pair <= pairs; pair++) {
+        const first = (pair - 1) * config.pairRounds + 1;
         const last = Math.min(config.rounds, pair * config.pairRounds);
         const servers: Server[] = [];
         const open = new Set<Target>();
@@ -407,7 +407,7 @@ async function run(clients: Clients, results: Results): Promise<void> {
           log(
             `${runtime} ${mode}: pair ${pair} of ${pairs}, ours pid ${servers[0]!.pid}, native pid ${servers[1]!.pid}`,
           );
-          for (; round <= last; round++) {
+          for (let round = first; round <= last; round++) {
             // Ours first in odd rounds, native first in even ones: a drift
             // over the seconds of a round then favours neither.
             const order = round % 2 === 1 ? servers : [...servers].reverse();
@@ -417,12 +417,11 @@ async function run(clients: Clients, results: Results): Promise<void> {
           log(`${runtime} ${mode}: ${(error as Error).message}`);
           for (const target of TARGETS) {
             ((results[runtime] ??= {})[mode] ??= { ours: [], native: [] })[target].push({
-              round,
+              round: first,
               pair,
               error: (error as Error).message,
             });
           }
-          round = last + 1;
         } finally {
           for (const set of open) await clients.all({ cmd: "close", set }).catch(() => {});
           for (const s of servers) await s.stop();
@@ -524,7 +523,11 @@ function summarize(results: Results): Row[] {
           const n = samples.native[i];
           if (o.error || !n || n.error) return [];
           const ratio = value(o) / value(n);
-          if (o.pair !== undefined) pairs.set(o.pair, [...(pairs.get(o.pair) ?? []), ratio]);
+          if (o.pair !== undefined) {
+            const group = pairs.get(o.pair) ?? [];
+            group.push(ratio);
+            pairs.set(o.pair, group);
+          }
           return [ratio];
         });
         // Rounds on one pair of processes share that pair's luck.
