@@ -8,7 +8,7 @@
  * and prints "done <messages echoed in that phase>".
  */
 import process from "node:process";
-import { sleep } from "../test/harness/deadline.ts";
+import { until } from "../test/harness/deadline.ts";
 import { LoadClient } from "./load.ts";
 
 const [port, warm, n, connections, window] = process.argv.slice(2, 7).map(Number) as [
@@ -29,15 +29,13 @@ const load = new LoadClient("127.0.0.1", port, {
 });
 
 /** Echoes at least `count` messages, then lets the ones in flight come back; returns how many were echoed. */
-async function phase(count: number, timeoutMs = 600_000): Promise<number> {
+async function phase(count: number): Promise<number> {
   const from = load.received;
-  const deadline = Date.now() + timeoutMs;
   load.start();
-  while (load.received - from < count) {
-    if (Date.now() > deadline) throw new Error(`instructions-client: ${count} echoes not done in ${timeoutMs} ms`);
+  await until(600_000, `${count} echoes`, () => {
     load.mark(false); // throws the first failed echo
-    await sleep(10);
-  }
+    return load.received - from >= count;
+  }, 10);
   await load.stop();
   return load.received - from;
 }
