@@ -98,7 +98,10 @@ export class SocketData extends WSContext<BunSocket> implements SocketControl {
   }
 
   override send(data: string | ArrayBuffer | Uint8Array<ArrayBuffer>): void {
-    const sent = this.raw.send(data);
+    // Bun's `sendText`/`sendBinary`, not `send`, which looks at the type again
+    // inside Bun: about 35 instructions a message fewer (3,311–3,315 → 3,276–3,283
+    // per echo, `C=50 W=4096 PACING=stream bench/instructions.sh`; the native's 3,154–3,173).
+    const sent = typeof data === "string" ? this.raw.sendText(data) : this.raw.sendBinary(data);
     // 0: Bun dropped the message (past backpressureLimit). Never silently.
     if (sent === 0) this.close(CLOSE_CODES.policyViolation, "send buffer full: the client is not reading");
     else if (this.#state < 2) this.#state = sent < 0 ? -1 : 1;
