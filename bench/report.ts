@@ -22,6 +22,12 @@ export interface Row {
    * Absent in results saved before it existed.
    */
   ratioRange?: [number, number];
+  /**
+   * How likely `ratioRange` is to hold the median (`medianConfidence`): below
+   * 0.95 (fewer than 6 pairs, or of rounds on one pair) it decides nothing.
+   * Absent in results saved before it existed.
+   */
+  ratioConfidence?: number;
   /** Each pair of server processes' median ratio, in order, where a mode had several. */
   pairRatios?: number[];
   /** The issue's target for the ratio, where it sets one. */
@@ -38,10 +44,13 @@ export function meets(row: Row): boolean | undefined {
 
 /**
  * Whether the target lies within the median ratio's confidence interval
- * (`ratioRange`): this run cannot tell on which side of it the server is.
+ * (`ratioRange`), or the interval is not one of 95 % (`ratioConfidence`):
+ * this run cannot tell on which side of the target the server is. Two pairs
+ * on the same side of it happen half the time by chance alone.
  */
 export function inconclusive(row: Row): boolean {
   if (row.target === undefined || row.ratioRange === undefined) return false;
+  if (row.ratioConfidence !== undefined && row.ratioConfidence < 0.95) return true;
   const [low, high] = row.ratioRange;
   return low < row.target && row.target < high;
 }

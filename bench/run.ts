@@ -532,6 +532,7 @@ function summarize(results: Results): Row[] {
         });
         // Rounds on one pair of processes share that pair's luck.
         const byPair = pairs.size > 0 ? [...pairs.values()] : [paired];
+        const interval = groupedMedianInterval(byPair);
         rows.push({
           runtime,
           mode,
@@ -544,7 +545,8 @@ function summarize(results: Results): Row[] {
           nativeSpread: spread(values("native")),
           ratio: paired.length > 0 ? median(paired) : ours / native,
           ratioSpread: spread(paired),
-          ratioRange: groupedMedianInterval(byPair),
+          ratioRange: interval.range,
+          ratioConfidence: interval.confidence,
           ...(pairs.size > 1 ? { pairRatios: byPair.map((g) => median(g)) } : {}),
           target: metric.target,
           clientCpu,
@@ -618,7 +620,7 @@ async function main(): Promise<void> {
   const title = `ws-echo vs native echo, ${host.nproc}× ${host.cpu}, ${started.toISOString().slice(0, 16)}Z`;
   const text = `${
     table(rows)
-  }\n\nAt a glance (✗: misses the issue's target; ~: the target lies inside the median ratio's 95% confidence interval, taken over the pairs of server processes (at 6 pairs or fewer, between the lowest and highest pair's median), so this run cannot tell):\n\n${
+  }\n\nAt a glance (✗: misses the issue's target; ~: this run cannot tell: the target lies inside the median ratio's 95% confidence interval, taken over the pairs of server processes (at 6 to 8 pairs, between the lowest and highest pair's median), or the run had fewer than 6 pairs (or samples), too few for a 95% interval):\n\n${
     ratioTable(rows)
   }`;
   console.log(`\n${title}\n\n${text}\n`);

@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { groupedMedianInterval, medianInterval } from "../../bench/stats.ts";
+import { groupedMedianInterval, medianConfidence, medianInterval } from "../../bench/stats.ts";
 
 const ranks = (n: number) => Array.from({ length: n }, (_, i) => i + 1).reverse(); // n..1: order must not matter
 
@@ -24,17 +24,29 @@ test("values that are not numbers are left out; none at all gives NaN", () => {
   expect(medianInterval([])).toEqual([NaN, NaN]);
 });
 
+test("the interval's confidence: 95 % or more from 6 values, 1 − 2·½ⁿ below, none for one value", () => {
+  expect(medianConfidence(0)).toBe(0);
+  expect(medianConfidence(1)).toBe(0);
+  expect(medianConfidence(2)).toBe(0.5);
+  expect(medianConfidence(3)).toBe(0.75);
+  expect(medianConfidence(5)).toBe(0.9375);
+  expect(medianConfidence(6)).toBe(1 - 2 / 64);
+  // k = 2 from 9 values: 1 − 2·P(B ≤ 1) = 1 − 2·10/512.
+  expect(medianConfidence(9)).toBe(1 - 20 / 512);
+  for (let n = 6; n <= 60; n++) expect(medianConfidence(n)).toBeGreaterThanOrEqual(0.95);
+});
+
 test("rounds in groups (pairs of server processes): the interval is over the groups' medians", () => {
   // Five pairs at 1.00 and one held at 1.20 by its own processes: the 24 rounds alone would say [1, 1].
   const offPair = [...Array.from({ length: 5 }, () => [1, 1, 1, 1]), [1.2, 1.2, 1.2, 1.2]];
   expect(medianInterval(offPair.flat())).toEqual([1, 1]);
-  expect(groupedMedianInterval(offPair)).toEqual([1, 1.2]);
+  expect(groupedMedianInterval(offPair)).toEqual({ range: [1, 1.2], confidence: 1 - 2 / 64 });
   // A wild round within a pair moves only that pair's median, which it barely does.
-  expect(groupedMedianInterval([[1, 1, 50], [2, 2, -50], [3, 3, 50], [4, 4, -50], [5, 5, 50], [6, 6, -50]])).toEqual([
-    1,
-    6,
-  ]);
+  expect(groupedMedianInterval([[1, 1, 50], [2, 2, -50], [3, 3, 50], [4, 4, -50], [5, 5, 50], [6, 6, -50]]).range)
+    .toEqual([1, 6]);
+  // Two pairs, however many rounds each: an interval that holds the median half the time.
+  expect(groupedMedianInterval([[1, 1, 1, 1], [2, 2, 2, 2]])).toEqual({ range: [1, 2], confidence: 0.5 });
   // A single group (no pairs recorded, as in results saved before pairs): over its values.
-  expect(groupedMedianInterval([[3, 1, 2]])).toEqual([1, 3]);
-  expect(groupedMedianInterval([[], [2, 1, 3]])).toEqual([1, 3]);
+  expect(groupedMedianInterval([[3, 1, 2]])).toEqual({ range: [1, 3], confidence: 0.75 });
+  expect(groupedMedianInterval([[], [2, 1, 3]])).toEqual({ range: [1, 3], confidence: 0.75 });
 });
