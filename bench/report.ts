@@ -16,10 +16,10 @@ export interface Row {
   /** How far apart the rounds' ratios were (see `spread`). */
   ratioSpread: number;
   /**
-   * The 95 % confidence interval of the median ratio (`medianInterval`), over
-   * the medians of the pairs of server processes where a mode had several,
-   * else over its rounds; at 6 values or fewer, the lowest and highest.
-   * Absent in results saved before it existed.
+   * The confidence interval of the median ratio (`medianInterval`: 95 % from
+   * 6 values, see `ratioConfidence`), over the medians of the pairs of server
+   * processes where a mode had several, else over its rounds; at 8 values or
+   * fewer, the lowest and highest. Absent in results saved before it existed.
    */
   ratioRange?: [number, number];
   /**
