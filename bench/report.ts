@@ -24,7 +24,7 @@ export interface Row {
   ratioRange?: [number, number];
   /**
    * How likely `ratioRange` is to hold the median (`medianConfidence`): below
-   * 0.95 (fewer than 6 pairs, or of rounds on one pair) it decides nothing.
+   * 0.95 (fewer than 6 pairs; with one pair, fewer than 6 rounds) it decides nothing.
    * Absent in results saved before it existed.
    */
   ratioConfidence?: number;
