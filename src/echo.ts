@@ -113,19 +113,22 @@ class EchoConnection extends KeptAlive implements WSEvents, PongEvents, DataEven
       // Workers have no open event: the first message opens the connection.
       const control = this.#control ?? this.#open(ws);
       const max = this.#context.options.maxMessageSize;
-      // A string and a Uint8Array (Node's and Bun's binary, a Buffer) need no
-      // conversion (toEchoPayload passes both as they are): their type is looked
-      // at once, and the rest waits in #otherMessage and #queue. Against each
-      // step looking at the type again, Bun's server CPU per message 0.92× in
-      // the stream mode and 0.95× pipelined (`npm run bench`, one build against
-      // the other; see the README's benchmarks).
+      // A string, a Uint8Array (Node's and Bun's binary, a Buffer) and an
+      // ArrayBuffer (Deno's and workerd's binary) need no conversion
+      // (toEchoPayload passes them as they are): their type is looked at once,
+      // and the rest waits in #otherMessage and #queue. Against each step looking
+      // at the type again, Bun's server CPU per message 0.92× in the stream mode
+      // and 0.95× pipelined (`npm run bench`, one build against the other; see
+      // the README's benchmarks). The ArrayBuffer joined later: on Deno, half
+      // binary, 17,400–17,600 instructions per message went to 16,750–16,800
+      // (the native's: 15,900–16,100; bench/instructions.sh, see the README).
       if (typeof data === "string") {
         this.#textMessages++;
         // Most text is under a third of the limit, which its length alone tells (see
         // `exceeds`): a call to `exceeds` for every string costs about 45 instructions a
         // message on Bun (bench/instructions.sh, stream pacing).
         if (data.length * 3 > max && exceeds(data, max)) return this.#tooBig(ws, max);
-      } else if (data instanceof Uint8Array) {
+      } else if (data instanceof Uint8Array || data instanceof ArrayBuffer) {
         this.#binaryMessages++;
         this.#bytes += data.byteLength;
         if (data.byteLength > max) return this.#tooBig(ws, max);
@@ -135,15 +138,15 @@ class EchoConnection extends KeptAlive implements WSEvents, PongEvents, DataEven
       // no flow control yet): calling #send instead costs about 40 instructions a
       // message on Bun (bench/instructions.sh, stream pacing).
       if (ws.readyState !== 1) return;
-      ws.send(data as string | Uint8Array<ArrayBuffer>);
+      ws.send(data as string | ArrayBuffer | Uint8Array<ArrayBuffer>);
       if (FlowControl.needed(control)) this.#afterSend(ws, control);
     } catch (error) {
       this.#fail(ws, error);
     }
   }
 
-  /** A message of another shape: UTF-8 text bytes (Node), an ArrayBuffer (Deno, Workers), a Blob (Workers). */
-  #otherMessage(data: Exclude<EchoMessage, string | Uint8Array>, ws: WSContext, max: number): void {
+  /** A message of another shape: UTF-8 text bytes (Node), a Blob (Workers), another view. */
+  #otherMessage(data: Exclude<EchoMessage, string | Uint8Array | ArrayBuffer>, ws: WSContext, max: number): void {
     if (data instanceof Utf8Text) this.#textMessages++;
     else {
       this.#binaryMessages++;

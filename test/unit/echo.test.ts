@@ -117,12 +117,16 @@ describe("echo", () => {
     expect(closes).toEqual([[1009, "message exceeds 4 bytes"]]);
   });
 
-  test("a Uint8Array (Node's and Bun's binary) is size-checked, counted and kept in order like any message", async () => {
+  // Both take the echo's fast path (see onData), each must still meet every rule.
+  test.each([
+    ["a Uint8Array (Node's and Bun's binary)", (b: number[]) => Buffer.from(b) as unknown as WSMessageReceive],
+    ["an ArrayBuffer (Deno's and workerd's binary)", (b: number[]) => new Uint8Array(b).buffer],
+  ])("%s is size-checked, counted and kept in order like any message", async (_shape, binary) => {
     const { ctx, lines } = context({ maxMessageSize: 4 });
     const { ws, sent, closes } = fakeSocket();
     const events = createEchoEvents(ctx);
     events.onOpen!(open, ws);
-    const bytes = (...b: number[]) => message(Buffer.from(b) as unknown as WSMessageReceive);
+    const bytes = (...b: number[]) => message(binary(b));
     events.onMessage!(bytes(1, 2, 3, 4), ws); // at the limit
     events.onMessage!(message(new Blob([new Uint8Array([5])])), ws);
     events.onMessage!(bytes(6), ws); // behind the Blob
