@@ -120,8 +120,8 @@ class EchoConnection extends KeptAlive implements WSEvents, PongEvents, DataEven
       // at the type again, Bun's server CPU per message 0.92× in the stream mode
       // and 0.95× pipelined (`npm run bench`, one build against the other; see
       // the README's benchmarks). The ArrayBuffer joined later: on Deno, half
-      // binary, 17,400–17,600 instructions per message went to 16,750–16,800
-      // (the native's: 15,900–16,100; bench/instructions.sh, see the README).
+      // binary, about 150 instructions a message fewer (15,730–16,083 →
+      // 15,641–15,892; bench/instructions.sh, see the README).
       if (typeof data === "string") {
         this.#textMessages++;
         // Most text is under a third of the limit, which its length alone tells (see

@@ -8,7 +8,14 @@ import type { EchoMessage } from "./message.ts";
  * the README's runtime table says what follows from that.
  */
 export interface SocketControl {
-  /** Bytes accepted by `send` that have not reached the network yet (the WebSocket API's name). */
+  /**
+   * Bytes accepted by `send` that have not reached the network yet (the
+   * WebSocket API's name). Where asking the runtime is a call into it, an
+   * adapter may answer from what it knows, as long as flow control decides as
+   * it would on the true figure: Bun's from what `send` reported, Deno's with
+   * a bound never below the true figure and exact above LOW_WATER_MARK
+   * (src/standard-websocket.ts).
+   */
   readonly bufferedAmount: number;
   /** Sends UTF-8 bytes as a text frame; present where message events carry `utf8` (see ../message.ts). */
   sendText?(bytes: Uint8Array<ArrayBuffer>): void;

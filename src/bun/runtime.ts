@@ -5,7 +5,6 @@ import {
   defineWebSocketHelper,
   type UpgradeWebSocket,
   WSContext,
-  type WSContextInit,
   type WSEvents,
   type WSMessageReceive,
   type WSReadyState,
@@ -16,6 +15,7 @@ import { HIGH_WATER_MARK } from "../flow-control.ts";
 import { DEFAULT_OPTIONS, type EchoOptions } from "../options.ts";
 import type { EchoRuntime, UpgradeOptions } from "../runtime.ts";
 import type { DataEvents, PongEvents, SocketControl } from "../socket-control.ts";
+import { UNUSED_INIT } from "../unused-init.ts";
 
 type BunSocket = ServerWebSocket<SocketData>;
 
@@ -44,22 +44,6 @@ export const upgradeWebSocket: UpgradeWebSocket<BunSocket, UpgradeOptions> = def
     return new Response("WebSocket upgrade failed\n", { status: 400 });
   },
 );
-
-/**
- * Never read: `SocketData` overrides each WSContext member that would use its
- * init, so one shared init serves every socket instead of one object each.
- */
-const UNUSED_INIT: WSContextInit<BunSocket> = {
-  send: unused,
-  close: unused,
-  get readyState(): WSReadyState {
-    return unused();
-  },
-};
-
-function unused(): never {
-  throw new Error("ws-echo: SocketData overrides every WSContext member that reads its init");
-}
 
 /**
  * What each Bun socket carries in `ws.data`: the socket's one WSContext

@@ -1,11 +1,9 @@
 // Deno: `Deno.serve` and `Deno.upgradeWebSocket`, through our own upgrade helper.
 import { getConnInfo } from "hono/deno";
 import { defineWebSocketHelper, type UpgradeWebSocket } from "hono/ws";
-import { CLOSE_CODES } from "../close-codes.ts";
 import { subprotocolFor } from "../handshake.ts";
-import { bindStandardWebSocket } from "../standard-websocket.ts";
+import { bindStandardWebSocket, StandardContext } from "../standard-websocket.ts";
 import type { EchoRuntime, UpgradeOptions } from "../runtime.ts";
-import type { SocketControl } from "../socket-control.ts";
 import { isWebSocketUpgrade } from "../upgrade.ts";
 
 /**
@@ -31,30 +29,16 @@ export const upgradeWebSocket: UpgradeWebSocket<WebSocket, UpgradeOptions> = def
     ...(protocol ? { protocol } : {}),
     idleTimeout: (2 * (options?.keepAliveInterval ?? 0)) / 1000,
   });
-  const ws = bindStandardWebSocket(socket, events, protocol ?? null);
+  const ws = new StandardContext(socket, protocol ?? null);
+  bindStandardWebSocket(ws, events);
   if (events.onOpen) socket.addEventListener("open", (event) => events.onOpen?.(event, ws));
   return response;
 });
-
-/** What the echo needs of a Deno socket beyond WSContext: one object per connection, methods on its prototype. */
-class DenoSocketControl implements SocketControl {
-  constructor(readonly socket: WebSocket) {}
-  get bufferedAmount(): number {
-    return this.socket.bufferedAmount;
-  }
-  close(code?: number, reason?: string): void {
-    this.socket.close(code, reason);
-  }
-  terminate(): void {
-    // No way to drop a Deno WebSocket without a close frame; this one is not waited for.
-    this.socket.close(CLOSE_CODES.goingAway, "going away");
-  }
-}
 
 /** ws-echo on Deno: pass it to `createEchoApp` or `createApp`. */
 export const runtime: EchoRuntime = {
   name: "deno",
   upgradeWebSocket,
-  socketControl: ({ raw }) => new DenoSocketControl(raw as WebSocket),
+  socketControl: (ws) => ws as StandardContext,
   remoteAddress: (c) => getConnInfo(c).remote.address,
 };

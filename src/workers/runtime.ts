@@ -1,11 +1,9 @@
 // Cloudflare Workers: `WebSocketPair`, through our own upgrade helper.
 import { getConnInfo } from "hono/cloudflare-workers";
 import { defineWebSocketHelper, type UpgradeWebSocket } from "hono/ws";
-import { CLOSE_CODES } from "../close-codes.ts";
 import { subprotocolFor } from "../handshake.ts";
-import { bindStandardWebSocket } from "../standard-websocket.ts";
+import { bindStandardWebSocket, StandardContext } from "../standard-websocket.ts";
 import type { EchoRuntime, UpgradeOptions } from "../runtime.ts";
-import type { SocketControl } from "../socket-control.ts";
 import { isWebSocketUpgrade } from "../upgrade.ts";
 
 /**
@@ -23,7 +21,8 @@ export const upgradeWebSocket: UpgradeWebSocket<WebSocket, UpgradeOptions> = def
   if (!isWebSocketUpgrade(c.req.raw.headers)) return;
   const protocol = subprotocolFor(c.req.raw.headers, options?.protocols);
   const { 0: client, 1: server } = new WebSocketPair();
-  const ws = bindStandardWebSocket(server, events, protocol ?? null);
+  const ws = new WorkersContext(server, protocol ?? null);
+  bindStandardWebSocket(ws, events);
   server.accept();
   events.onOpen?.(new Event("open"), ws);
   return new Response(null, {
@@ -34,20 +33,13 @@ export const upgradeWebSocket: UpgradeWebSocket<WebSocket, UpgradeOptions> = def
 });
 
 /**
- * What the echo needs of a workerd socket beyond WSContext. workerd has no ping
- * API (it answers client pings itself), no way to pause reading, and no
- * bufferedAmount: its outgoing queue is the platform's.
+ * A workerd socket's WSContext and SocketControl (see ../standard-websocket.ts).
+ * workerd has no ping API (it answers client pings itself), no way to pause
+ * reading, and no bufferedAmount: its outgoing queue is the platform's.
  */
-class WorkersSocketControl implements SocketControl {
-  constructor(readonly socket: WebSocket) {}
-  get bufferedAmount(): number {
+class WorkersContext extends StandardContext {
+  override get bufferedAmount(): number {
     return 0;
-  }
-  close(code?: number, reason?: string): void {
-    this.socket.close(code, reason);
-  }
-  terminate(): void {
-    this.socket.close(CLOSE_CODES.goingAway, "going away");
   }
 }
 
@@ -55,6 +47,6 @@ class WorkersSocketControl implements SocketControl {
 export const runtime: EchoRuntime = {
   name: "workers",
   upgradeWebSocket,
-  socketControl: ({ raw }) => new WorkersSocketControl(raw as WebSocket),
+  socketControl: (ws) => ws as WorkersContext,
   remoteAddress: (c) => getConnInfo(c).remote.address,
 };
