@@ -50,7 +50,9 @@ export interface PongEvents {
  * The echo's events also take a message as its data alone. An adapter that is
  * handed the data, not an event (Bun), calls `onData` where present instead of
  * building an event for `onMessage` per message: on Bun about 40 instructions
- * a message (bench/instructions.sh; see the README's benchmarks).
+ * a message (bench/instructions.sh; see the README's benchmarks). So does one
+ * whose events carry nothing but the data (Deno, Workers:
+ * ./standard-websocket.ts).
  */
 export interface DataEvents {
   onData?(data: EchoMessage, ws: WSContext): void;

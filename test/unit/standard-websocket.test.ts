@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { FlowControl, HIGH_WATER_MARK, LOW_WATER_MARK } from "../../src/flow-control.ts";
-import { StandardContext } from "../../src/standard-websocket.ts";
+import { bindStandardWebSocket, StandardContext } from "../../src/standard-websocket.ts";
 
 /** A standard WebSocket as StandardContext sees it: `send` adds the UTF-8 bytes to bufferedAmount at once, as Deno's does. */
 function fakeSocket() {
@@ -44,5 +44,47 @@ describe("StandardContext.bufferedAmount", () => {
     ws.send("x");
     expect(ws.bufferedAmount).toBe(LOW_WATER_MARK + 1);
     expect(state.reads).toBe(reads + 1);
+  });
+});
+
+describe("bindStandardWebSocket", () => {
+  const messages = (socket: EventTarget, ...data: unknown[]) => {
+    for (const item of data) socket.dispatchEvent(new MessageEvent("message", { data: item }));
+  };
+
+  test("hands the echo each message's data as it came, in order, where it takes data (DataEvents)", () => {
+    const socket = new EventTarget() as WebSocket;
+    const ws = new StandardContext(socket, null);
+    const got: unknown[] = [];
+    const onMessage = () => got.push("onMessage");
+    bindStandardWebSocket(
+      ws,
+      {
+        onMessage,
+        onData(data: unknown, context: unknown) {
+          expect(context).toBe(ws);
+          got.push(data);
+        },
+      } as Parameters<typeof bindStandardWebSocket>[1],
+    );
+    const bytes = new Uint8Array([1, 2, 3]).buffer;
+    messages(socket, "text", bytes, "");
+    expect(got).toEqual(["text", bytes, ""]);
+    expect(got[1]).toBe(bytes); // the same ArrayBuffer, not a copy
+    expect(socket.binaryType).toBe("arraybuffer");
+  });
+
+  test("hands events without onData the message event (Hono's WSEvents)", () => {
+    const socket = new EventTarget() as WebSocket;
+    const ws = new StandardContext(socket, null);
+    const got: unknown[] = [];
+    bindStandardWebSocket(ws, {
+      onMessage(event, context) {
+        expect(context).toBe(ws);
+        got.push(event.data);
+      },
+    });
+    messages(socket, "a", "b");
+    expect(got).toEqual(["a", "b"]);
   });
 });
