@@ -79,8 +79,8 @@ export function bindStandardWebSocket(ws: StandardContext, events: WSEvents<WebS
   // and `messageOf` would only pass `data` on. On Deno about 90 instructions a
   // message fewer (15,347–15,655 → 15,248–15,353, six runs each, taken in turn;
   // bench/instructions.sh, see the README).
-  const data: WSEvents<WebSocket> & DataEvents = events;
-  if (data.onData) socket.addEventListener("message", (event) => data.onData!(event.data, ws));
+  const dataEvents: WSEvents<WebSocket> & DataEvents = events;
+  if (dataEvents.onData) socket.addEventListener("message", (event) => dataEvents.onData!(event.data, ws));
   else if (events.onMessage) socket.addEventListener("message", (event) => events.onMessage?.(event, ws));
   if (events.onClose) socket.addEventListener("close", (event) => events.onClose?.(event, ws));
   if (events.onError) socket.addEventListener("error", (event) => events.onError?.(event, ws));
