@@ -64,6 +64,23 @@ export interface Capabilities {
    * and the echo does not turn it on (compression costs CPU on every message).
    */
   deflate: boolean;
+  /**
+   * How many fragments one message may have at the default MAX_MESSAGE_BYTES,
+   * or false for no count limit. Node's `ws` keeps every fragment apart until
+   * the message is whole, so ours bounds their number at
+   * max(16,384, MAX_MESSAGE_BYTES / 64) (src/node/runtime.ts `maxFragments`)
+   * and closes with 1008 past it; Bun, Deno and workerd append each fragment
+   * to one buffer, bounded by the size limit alone.
+   */
+  fragmentLimit: number | false;
+  /**
+   * What a client's close gets when it arrives in the same write as two or
+   * more messages: "sent", the echoes then the close reply; "dropped", workerd
+   * echoes every message, then ends TCP without a close frame (a bare
+   * WebSocketPair Worker alike, with workerd's own close reply or ours; one
+   * message before the close is answered). No upstream issue found.
+   */
+  closeReplyBehindMessages: "sent" | "dropped";
 }
 
 export interface RuntimeUnderTest {
@@ -97,6 +114,8 @@ export const node: RuntimeUnderTest = {
     badVersionStatus: 426,
     devProxy: false,
     deflate: false,
+    fragmentLimit: 262_144,
+    closeReplyBehindMessages: "sent",
   },
 };
 
@@ -125,6 +144,8 @@ export const deno: RuntimeUnderTest = {
     badVersionStatus: 426,
     devProxy: false,
     deflate: false,
+    fragmentLimit: false,
+    closeReplyBehindMessages: "sent",
   },
 };
 
@@ -144,6 +165,8 @@ export const bun: RuntimeUnderTest = {
     badVersionStatus: 426,
     devProxy: false,
     deflate: false,
+    fragmentLimit: false,
+    closeReplyBehindMessages: "sent",
   },
 };
 
@@ -160,6 +183,8 @@ const workers = {
     badVersionStatus: 426,
     devProxy: false,
     deflate: true,
+    fragmentLimit: false,
+    closeReplyBehindMessages: "dropped",
   },
 } as const;
 

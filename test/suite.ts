@@ -13,6 +13,7 @@ import { sleep, until, within } from "./harness/deadline.ts";
 import { serverProcess } from "./harness/proc.ts";
 import { get, rawRequest, RawWebSocket } from "./harness/raw.ts";
 import { type ServerProcess, startServer } from "./harness/server-process.ts";
+import { describeMessageShapes } from "./message-shapes.ts";
 import { describeMount } from "./mount.ts";
 import { describeProduction } from "./production.ts";
 import { missing, type RuntimeUnderTest } from "./runtimes.ts";
@@ -141,6 +142,8 @@ export function describeRuntime(rt: RuntimeUnderTest): void {
         client.terminate();
       });
     });
+
+    describeMessageShapes(rt, () => server.port);
 
     describe("close", () => {
       for (const code of [1000, 1001, 3000, 4000]) {

@@ -86,9 +86,14 @@ export class SocketData extends WSContext<BunSocket> implements SocketControl {
     // inside Bun: about 35 instructions a message fewer (3,311–3,315 → 3,276–3,283
     // per echo, `C=50 W=4096 PACING=stream bench/instructions.sh`; the native's 3,154–3,173).
     const sent = typeof data === "string" ? this.raw.sendText(data) : this.raw.sendBinary(data);
-    // 0: Bun dropped the message (past backpressureLimit). Never silently.
-    if (sent === 0) this.close(CLOSE_CODES.policyViolation, "send buffer full: the client is not reading");
-    else if (this.#state < 2) this.#state = sent < 0 ? -1 : 1;
+    // Bun answers the payload bytes it wrote, -1 when it queued them behind
+    // backpressure, and 0 when it dropped the message (past backpressureLimit):
+    // never silently. An empty message written is 0 too (issue #32), so for one
+    // the buffer decides: Bun drops only above backpressureLimit, which
+    // `websocketHandler` sets above 2 × HIGH_WATER_MARK.
+    if (sent === 0 && (!isEmpty(data) || this.raw.getBufferedAmount() > 2 * HIGH_WATER_MARK)) {
+      this.close(CLOSE_CODES.policyViolation, "send buffer full: the client is not reading");
+    } else if (this.#state < 2) this.#state = sent < 0 ? -1 : 1;
   }
   override close(code?: number, reason?: string): void {
     this.raw.close(code, reason);
@@ -123,6 +128,10 @@ export class SocketData extends WSContext<BunSocket> implements SocketControl {
   closed(): void {
     this.#state = 3;
   }
+}
+
+function isEmpty(data: string | ArrayBuffer | Uint8Array): boolean {
+  return (typeof data === "string" ? data.length : data.byteLength) === 0;
 }
 
 /** The `websocket` option of `Bun.serve`, configured from our options. */

@@ -65,6 +65,7 @@ export function attachWebSocketServer(
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: maxMessageSize,
+    maxFragments: maxFragments(maxMessageSize),
     handleProtocols: (offered) => selectSubprotocol(offered, subprotocols) ?? false,
     WebSocket: EchoSocket,
     // The app's ConnectionRegistry already counts and closes the open sockets;
@@ -107,6 +108,19 @@ export function attachWebSocketServer(
 }
 
 function ignore(): void {}
+
+/**
+ * How many fragments `ws` accepts in one message (its own default, 16,384,
+ * refused legal messages: issue #32). `ws` keeps each fragment as a Buffer of
+ * its own until the message is whole, about 150 bytes of bookkeeping beside
+ * the payload (1 MiB in 1-byte fragments grew the process by 160 MiB), so
+ * the bound keeps that within about twice MAX_MESSAGE_BYTES: a message up to
+ * the limit is echoed whenever its fragments average 64 bytes or more, and any
+ * message of up to 16,384 fragments is. Past it: 1008 "Too many message fragments".
+ */
+export function maxFragments(maxMessageSize: number): number {
+  return Math.max(16_384, Math.ceil(maxMessageSize / 64));
+}
 
 /**
  * `ws`'s WebSocket with what one echo connection needs. Its handlers are

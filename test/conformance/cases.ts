@@ -123,6 +123,38 @@ const closeEchoCase = (id: string, title: string, code: number | undefined, reas
 });
 
 /**
+ * Messages, then the client's close, in one write: every message echoed in
+ * order, then the close echoed (issue #32: Bun once answered such a close with
+ * 1008). Frames are made when the case runs: some are megabytes.
+ */
+const echoThenCloseCase = (id: string, category: string, title: string, make: () => [Buffer[], Expected[]]) => ({
+  id,
+  category,
+  title,
+  expected: "every message echoed in order, then close 1000 echoed",
+  run: (ctx: CaseContext) => {
+    const [frames, want] = make();
+    return session(ctx, [...frames, frame(Opcode.close, closePayload(1000))], async (s) => {
+      const echoed = await expectEcho(s, want, ctx.deadlines.bulkMs);
+      if (echoed.verdict !== "pass") return echoed;
+      const closed = await expectCloseReply(s, 1000, "", ctx.deadlines);
+      return { ...closed, observed: `${echoed.observed}, then ${closed.observed}` };
+    });
+  },
+});
+
+/** One message as fragments of `size` bytes. */
+function fragments(opcode: number, bytes: Buffer, size: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let at = 0; at === 0 || at < bytes.length; at += size) {
+    out.push(frame(at === 0 ? opcode : Opcode.continuation, bytes.subarray(at, at + size), {
+      fin: at + size >= bytes.length,
+    }));
+  }
+  return out;
+}
+
+/**
  * The status of the answer to a hand-written GET, read up to the end of the
  * head: a 426 with `Connection: Upgrade` keeps the connection open, so waiting
  * for its end would wait for nothing.
@@ -396,6 +428,15 @@ function fragmentationCases(): ConformanceCase[] {
       ],
       [text("")],
     ),
+    // Autobahn 9.3/9.4's kind: a legal message split very finely (Node's `ws` once refused it: issue #32).
+    echoThenCloseCase("5.12", "fragmentation", "text, 4 MiB in 64-byte fragments", () => {
+      const message = utf8(4 * MiB);
+      return [fragments(Opcode.text, message, 64), [text(message)]];
+    }),
+    echoThenCloseCase("5.13", "fragmentation", "binary, 4 MiB in 64-byte fragments", () => {
+      const message = pattern(4 * MiB, 13);
+      return [fragments(Opcode.binary, message, 64), [binary(message)]];
+    }),
     failCase("5.5", "fragmentation", "fragmented ping (fin=0)", [
       frame(Opcode.ping, Buffer.from("a"), { fin: false }),
       frame(Opcode.continuation, Buffer.from("b")),
@@ -524,6 +565,14 @@ function closeCases(): ConformanceCase[] {
       frame(Opcode.text, Buffer.from("last words")),
       frame(Opcode.close, closePayload(1000)),
     ], [text("last words")]),
+    echoThenCloseCase("7.12", "close", "an empty text message, then close 1000", () => [
+      [frame(Opcode.text, Buffer.alloc(0))],
+      [text("")],
+    ]),
+    echoThenCloseCase("7.13", "close", "an empty binary message, then close 1000", () => [
+      [frame(Opcode.binary, Buffer.alloc(0))],
+      [binary(Buffer.alloc(0))],
+    ]),
     ...valid.map((code, i) => closeEchoCase(`7.10.${i + 1}`, `valid close code ${code}`, code, `code ${code}`)),
     ...registered.map((code, i) => {
       const base = closeEchoCase(
@@ -596,6 +645,13 @@ function limitCases(): ConformanceCase[] {
         return session(ctx, [header, Buffer.alloc(1024)], (s) => expectFailure(s, [1009], ctx.deadlines));
       },
     },
+    ...([["9.6", "text", Opcode.text], ["9.7", "binary", Opcode.binary]] as const).map(([id, type, opcode]) =>
+      echoThenCloseCase(id, "limits", `1,000 ${type} messages of 0 to 64 bytes back to back, then close 1000`, () => {
+        const sizes = Array.from({ length: 1000 }, (_, i) => i % 65);
+        const payloads = sizes.map((n, i) => opcode === Opcode.text ? utf8(n) : pattern(n, i));
+        return [payloads.map((p) => frame(opcode, p)), payloads.map((p) => ({ opcode, payload: p }))];
+      })
+    ),
     echoCase(
       "9.5",
       "limits",
