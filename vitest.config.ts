@@ -1,4 +1,8 @@
+import process from "node:process";
 import { defineConfig } from "vitest/config";
+
+/** .ci/run asks for a JSON report beside the usual output (for its closing line) through this variable. */
+const jsonReport = process.env.VITEST_JSON_REPORT;
 
 export default defineConfig({
   test: {
@@ -8,6 +12,7 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 120_000,
-    reporters: ["default"],
+    reporters: jsonReport ? ["default", "json"] : ["default"],
+    ...(jsonReport ? { outputFile: { json: jsonReport } } : {}),
   },
 });

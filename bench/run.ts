@@ -1,7 +1,9 @@
 /**
  * `npm run bench`: our echo against each runtime's native echo, interleaved
  * (ours, native, ours, native, …) over several rounds, with the same load
- * client. Prints a table, writes bench-results/*.json and *.svg.
+ * client. Prints a table, writes bench-results/*.json and *.svg, and, after a
+ * run of every runtime and load mode with nothing else changed, the chart that
+ * docs/benchmarks.md shows (docs/benchmarks.svg).
  *
  * Environment (all optional):
  *   BENCH_RUNTIMES  node,deno,bun,workers
@@ -13,7 +15,8 @@
  *   BENCH_SECONDS   measured seconds per slice (0.5)
  *   BENCH_WARMUP    seconds of load before the first slice of each server process (1; later slices: 0.1)
  *   BENCH_CLIENTS   load client processes (1; this machine has 2 cores, one for the server)
- * `sh bench/run.sh --report [file.json]` prints the tables of a saved run again.
+ * `sh bench/run.sh --report [file.json]` prints the tables of a saved run again;
+ * `sh bench/run.sh --chart [file.json]` draws docs/benchmarks.svg from a saved run.
  *
  *   BENCH_OURS_ENV  options for our server only, e.g. "LOG_LEVEL=silent,KEEP_ALIVE_INTERVAL_MS=0", to
  *                   measure what a feature costs; unset, every option is at its default
@@ -43,7 +46,7 @@ const MiB = 1024 * 1024;
 /**
  * `fresh`: new connections for every slice. Deno's WebSocket, once a connection
  * has been drained and loaded again, can go a second without an echo while the
- * client keeps writing (README, Runtime differences); the stream mode would
+ * client keeps writing (docs/runtime-differences.md); the stream mode would
  * measure that stall, ours and native alike, instead of the servers.
  */
 type LoadMode = { kind: "load"; spec: LoadSpec; describe: string; fresh?: boolean };
@@ -617,7 +620,7 @@ async function main(): Promise<void> {
     await stopAll();
   }
   const rows = summarize(results);
-  const title = `ws-echo vs native echo, ${host.nproc}× ${host.cpu}, ${started.toISOString().slice(0, 16)}Z`;
+  const title = chartTitle(host, started.toISOString());
   const text = `${
     table(rows)
   }\n\nAt a glance (✗: misses the issue's target; ~: this run cannot tell: the target lies inside the median ratio's 95% confidence interval, taken over the pairs of server processes (at 6 to 8 pairs, between the lowest and highest pair's median), or the run had fewer than 6 pairs (or samples), too few for a 95% interval):\n\n${
@@ -631,11 +634,18 @@ async function main(): Promise<void> {
     null,
     2,
   );
-  const svg = svgChart(rows.filter((r) => r.target !== undefined || r.metric === "p99 latency"), title);
+  const svg = chart(rows, title);
   for (const name of [`bench-${stamp}`, "latest"]) {
     writeFileSync(`bench-results/${name}.json`, json);
     writeFileSync(`bench-results/${name}.svg`, svg);
     writeFileSync(`bench-results/${name}.md`, `${title}\n\n${text}\n`);
+  }
+  const partial = partialRun(host);
+  if (partial) {
+    log(`${DOCS_CHART} left alone: ${partial}`);
+  } else {
+    writeFileSync(DOCS_CHART, svg);
+    log(`wrote ${DOCS_CHART}: commit it with the table in docs/benchmarks.md`);
   }
   const errors = rows.filter((r) => r.errors.length > 0);
   const saturated = rows.filter((r) => r.clientCpu >= 0.9);
@@ -656,10 +666,49 @@ async function main(): Promise<void> {
   }
 }
 
+/** The chart docs/benchmarks.md shows; only a run like the table's draws it (see `partialRun`). */
+const DOCS_CHART = "docs/benchmarks.svg";
+
+function chartTitle(host: ReturnType<typeof machine>, started: string): string {
+  return `ws-echo vs native echo at ${host.commit}${
+    host.dirtySrc ? " (src/ changed)" : ""
+  }, ${host.nproc}× ${host.cpu}, ${started.slice(0, 16)}Z`;
+}
+
+function chart(rows: readonly Row[], title: string): string {
+  return svgChart(rows.filter((r) => r.target !== undefined || r.metric === "p99 latency"), title);
+}
+
+/**
+ * Why this run's chart would not stand for the table in docs/benchmarks.md, or
+ * undefined when it does: every runtime and load mode, both servers as the
+ * bench defines them, our options at their defaults, and src/ as committed.
+ */
+function partialRun(host: ReturnType<typeof machine>): string | undefined {
+  const loadModes = Object.keys(MODES).filter((m) => MODES[m]!.kind === "load");
+  if (config.runtimes.length < RUNTIMES.length) return `not every runtime ran (${config.runtimes.join(",")})`;
+  if (loadModes.some((m) => !config.modes.includes(m))) return `not every load mode ran (${config.modes.join(",")})`;
+  if (Object.keys(config.oursEnv).length > 0) return "BENCH_OURS_ENV changed our options";
+  if (process.env.NATIVE_ASSETS) return "NATIVE_ASSETS changed the native Worker";
+  if (host.dirtySrc) return "src/ has uncommitted changes";
+  return undefined;
+}
+
 // `sh bench/run.sh --report bench-results/x.json`: the tables again from a saved run, without measuring.
-if (process.argv[2] === "--report") {
-  const saved = JSON.parse(readFileSync(process.argv[3] ?? "bench-results/latest.json", "utf8")) as { summary: Row[] };
-  console.log(`${table(saved.summary)}\n\n${ratioTable(saved.summary)}`);
+// `sh bench/run.sh --chart bench-results/x.json`: docs/benchmarks.svg from a saved run, without measuring.
+if (process.argv[2] === "--report" || process.argv[2] === "--chart") {
+  const file = process.argv[3] ?? "bench-results/latest.json";
+  const saved = JSON.parse(readFileSync(file, "utf8")) as {
+    summary: Row[];
+    started: string;
+    machine: ReturnType<typeof machine>;
+  };
+  if (process.argv[2] === "--report") {
+    console.log(`${table(saved.summary)}\n\n${ratioTable(saved.summary)}`);
+  } else {
+    writeFileSync(DOCS_CHART, chart(saved.summary, chartTitle(saved.machine, saved.started)));
+    log(`wrote ${DOCS_CHART} from ${file}`);
+  }
 } else {
   await main();
 }

@@ -1,6 +1,6 @@
 // The WSContext Node's adapter hands to the events, in-process: the wire cannot
 // show it. The other runtimes' adapters give the same (`url` null, `protocol`
-// null or the one chosen), see README "Runtime differences".
+// null or the one chosen), see docs/runtime-differences.md.
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import type { WSContext } from "hono/ws";
