@@ -76,9 +76,10 @@ export interface Capabilities {
   /**
    * What a client's close gets when it arrives in the same write as two or
    * more messages: "sent", the echoes then the close reply; "dropped", workerd
-   * echoes every message, then ends TCP without a close frame (a bare
-   * WebSocketPair Worker alike, with workerd's own close reply or ours; one
-   * message before the close is answered). No upstream issue found.
+   * echoes every message, then ends TCP without a close frame. It does so
+   * whenever the close arrives while echoes are still going out (by timing,
+   * also behind one 4 MiB message), a bare WebSocketPair Worker alike, with
+   * workerd's own close reply or ours. No upstream issue found.
    */
   closeReplyBehindMessages: "sent" | "dropped";
 }
