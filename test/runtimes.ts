@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import type { RuntimeName } from "../src/app.ts";
+import type { RuntimeName } from "../src/runtime.ts";
 
 /**
  * What differs between runtimes, as flags the shared suite reads; they are

@@ -1,7 +1,7 @@
 // Bun entry point: `bun src/bun/server.ts`.
 import { serveStatic } from "hono/bun";
 import process from "node:process";
-import { createApp } from "../app.ts";
+import { createApp } from "../service.ts";
 import { readListenOptions, readyLine } from "../listen.ts";
 import { createLogger } from "../log.ts";
 import { readOptions } from "../options.ts";

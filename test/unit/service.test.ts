@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { defineWebSocketHelper, type WSEvents } from "hono/ws";
 import { describe, expect, test } from "vitest";
-import { createApp } from "../../src/app.ts";
+import { createApp } from "../../src/service.ts";
 import { createEchoApp } from "../../src/echo-app.ts";
 import { createLogger } from "../../src/log.ts";
 import { DEFAULT_OPTIONS, type EchoOptions } from "../../src/options.ts";

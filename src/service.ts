@@ -6,8 +6,6 @@ import type { EchoOptions } from "./options.ts";
 import type { EchoRuntime } from "./runtime.ts";
 import { securityHeaders } from "./security-headers.ts";
 
-export type { RuntimeName } from "./runtime.ts";
-
 /** What `createApp` needs: a runtime, the options and a logger, and where static files come from. */
 export interface ServiceConfig {
   runtime: EchoRuntime;
