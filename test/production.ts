@@ -129,6 +129,7 @@ export function describeProduction(rt: RuntimeUnderTest, skipReason?: string): v
     test("allowed origins: foreign 403, listed 101, none 101", async () => {
       const foreign = await RawWebSocket.open(server.port, { headers: { Origin: "http://evil.example" } });
       expect(foreign.head.status).toBe(403);
+      expect(foreign.head.headers["x-content-type-options"], "the 403's security headers").toBe("nosniff");
       foreign.socket.destroy();
       const listed = await RawWebSocket.open(server.port, { headers: { Origin: "http://allowed.example" } });
       expect(listed.head.status).toBe(101);
@@ -178,6 +179,7 @@ export function describeProduction(rt: RuntimeUnderTest, skipReason?: string): v
       const refused = await RawWebSocket.open(server.port);
       expect(refused.head.status).toBe(503);
       expect(refused.head.headers["retry-after"]).toBe("5");
+      expect(refused.head.headers["x-content-type-options"], "the 503's security headers").toBe("nosniff");
       refused.socket.destroy();
       for (const [i, client] of clients.entries()) {
         client.send(`client ${i}`);

@@ -64,6 +64,14 @@ export interface Capabilities {
    * and the echo does not turn it on (compression costs CPU on every message).
    */
   deflate: boolean;
+  /**
+   * Whether the 101 carries the security headers every other answer carries.
+   * Node: `ws` writes the headers of the app's answer into it; Deno and workerd
+   * send the upgrade Response the middleware added them to. Bun: no, since
+   * `server.upgrade` writes the 101 inside the route's handler, before any
+   * middleware has the answer (src/security-headers.ts).
+   */
+  securityHeadersOn101: boolean;
 }
 
 export interface RuntimeUnderTest {
@@ -97,6 +105,7 @@ export const node: RuntimeUnderTest = {
     badVersionStatus: 426,
     devProxy: false,
     deflate: false,
+    securityHeadersOn101: true,
   },
 };
 
@@ -125,6 +134,7 @@ export const deno: RuntimeUnderTest = {
     badVersionStatus: 426,
     devProxy: false,
     deflate: false,
+    securityHeadersOn101: true,
   },
 };
 
@@ -144,6 +154,7 @@ export const bun: RuntimeUnderTest = {
     badVersionStatus: 426,
     devProxy: false,
     deflate: false,
+    securityHeadersOn101: false,
   },
 };
 
@@ -160,6 +171,7 @@ const workers = {
     badVersionStatus: 426,
     devProxy: false,
     deflate: true,
+    securityHeadersOn101: true,
   },
 } as const;
 

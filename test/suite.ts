@@ -283,6 +283,37 @@ export function describeRuntime(rt: RuntimeUnderTest): void {
       });
     });
 
+    describe("security headers", () => {
+      const secured = (headers: Record<string, string> | Headers, what: string) => {
+        const get = (name: string) => headers instanceof Headers ? headers.get(name) : headers[name];
+        expect(get("content-security-policy"), what).toContain("default-src 'none'");
+        expect(get("x-content-type-options"), what).toBe("nosniff");
+      };
+
+      test("every answer carries Content-Security-Policy and X-Content-Type-Options, 2xx to 4xx", async () => {
+        for (const [path, status] of [["/", 200], ["/healthz", 200], ["/nope", 404], ["/ws", 426]] as const) {
+          const response = await fetch(`${server.origin}${path}`);
+          await response.body?.cancel();
+          expect(response.status, path).toBe(status);
+          secured(response.headers, `${status} on ${path}`);
+        }
+        // wrangler dev's proxy makes its own handshake: a bad key gets 101 there (devProxy).
+        if (rt.capabilities.devProxy) return;
+        const refused = await RawWebSocket.open(server.port, { headers: { "Sec-WebSocket-Key": "not-a-key" } });
+        refused.socket.destroy();
+        expect(refused.head.status).toBe(400);
+        secured(refused.head.headers, "400 for a bad key");
+      });
+
+      test(`the 101 ${rt.capabilities.securityHeadersOn101 ? "carries them too" : "goes out without them (pinned)"}`, async () => {
+        const { head, socket } = await RawWebSocket.open(server.port);
+        socket.destroy();
+        expect(head.status).toBe(101);
+        if (rt.capabilities.securityHeadersOn101) secured(head.headers, "the 101");
+        else expect(head.headers["content-security-policy"]).toBeUndefined();
+      });
+    });
+
     describe("flow control (default options)", () => {
       test(
         `flow control: a client that never reads is ${

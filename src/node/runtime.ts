@@ -73,6 +73,14 @@ export function attachWebSocketServer(
     // undefined here.
     clientTracking: false,
   });
+  // The 101 that `ws` writes carries the headers of the app's answer (the
+  // security headers): `handleUpgrade` emits "headers" before it returns.
+  let answer: Headers | undefined;
+  wss.on("headers", (lines: string[]) => {
+    answer?.forEach((value, name) => {
+      if (!HANDSHAKE_HEADERS.has(name)) lines.push(`${name}: ${value}`);
+    });
+  });
   // HTTP/1.1 is where the upgrade mechanism lives (RFC 6455 §4.1); `serve()` makes an http.Server by default.
   const http = server as Server;
   http.on("upgrade", async (incoming: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -100,13 +108,30 @@ export function attachWebSocketServer(
     if (!events || socket.destroyed) return void writeResponse(socket, response);
     // `ws` listens for errors from here on: a second listener for the connection's life made an array per socket.
     socket.off("error", ignore);
-    wss.handleUpgrade(incoming, socket, head, (ws) => (ws as EchoSocket).open(events));
+    answer = response.headers;
+    try {
+      wss.handleUpgrade(incoming, socket, head, (ws) => (ws as EchoSocket).open(events));
+    } finally {
+      answer = undefined;
+    }
   });
   http.on("close", () => wss.close());
   return wss;
 }
 
 function ignore(): void {}
+
+/** Headers of the 101 that are `ws`'s to write, or that describe a body the 101 does not have. */
+const HANDSHAKE_HEADERS = new Set([
+  "connection",
+  "upgrade",
+  "content-length",
+  "content-type",
+  "transfer-encoding",
+  "sec-websocket-accept",
+  "sec-websocket-protocol",
+  "sec-websocket-extensions",
+]);
 
 /**
  * `ws`'s WebSocket with what one echo connection needs. Its handlers are
