@@ -5,7 +5,6 @@
  */
 import { readFileSync } from "node:fs";
 import { Socket } from "node:net";
-import process from "node:process";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { EchoClient } from "./harness/client.ts";
 import { closePayload, encodeFrame, FrameReader, Opcode } from "./harness/frames.ts";
@@ -16,6 +15,7 @@ import { type ServerProcess, startServer } from "./harness/server-process.ts";
 import { describeMount } from "./mount.ts";
 import { describeProduction } from "./production.ts";
 import { missing, type RuntimeUnderTest } from "./runtimes.ts";
+import { describeOn } from "./harness/describe-on.ts";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -62,16 +62,7 @@ export function describeRuntime(rt: RuntimeUnderTest): void {
         : `${name}=${typeof value === "object" ? JSON.stringify(value).replaceAll('"', "") : value}`
     )
     .join(" ");
-  const reason = missing(rt);
-  if (reason && process.env.CI !== "true") {
-    console.warn(`SKIPPED ${reason}`);
-    describe.skip(`${rt.label} [${flags}] (runtime missing)`, () => {
-      test("runs", () => {});
-    });
-    return;
-  }
-
-  describe(`${rt.label} [${flags}]`, () => {
+  describeOn(`${rt.label} [${flags}]`, missing(rt), () => {
     let server: ServerProcess;
     const ws = () => `ws://127.0.0.1:${server.port}/ws`;
     const clients: EchoClient[] = [];
@@ -82,7 +73,6 @@ export function describeRuntime(rt: RuntimeUnderTest): void {
     };
 
     beforeAll(async () => {
-      if (reason) throw new Error(`CI=true and ${reason}`);
       server = await startServer(rt.script, { readyTimeoutMs: rt.readyTimeoutMs });
     }, 120_000);
 
@@ -419,7 +409,7 @@ export function describeRuntime(rt: RuntimeUnderTest): void {
       );
     });
 
-    describeProduction(rt, reason && `CI=true and ${reason}`);
-    describeMount(rt, reason && `CI=true and ${reason}`);
+    describeProduction(rt);
+    describeMount(rt);
   });
 }
