@@ -18,7 +18,7 @@ import type { DataEvents, PongEvents, SocketControl } from "./socket-control.ts"
 
 /** What the echo of one app shares across its connections. */
 export interface EchoContext {
-  options: EchoOptions;
+  options: Readonly<EchoOptions>;
   connections: ConnectionRegistry;
   /** Pings every connection of the app on one timer. */
   keepAlive: KeepAlive;

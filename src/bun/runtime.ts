@@ -12,7 +12,7 @@ import {
 import { CLOSE_CODES } from "../close-codes.ts";
 import { subprotocolFor } from "../handshake.ts";
 import { HIGH_WATER_MARK } from "../flow-control.ts";
-import { DEFAULT_OPTIONS, type EchoOptions } from "../options.ts";
+import type { EchoOptions } from "../options.ts";
 import type { EchoRuntime, UpgradeOptions } from "../runtime.ts";
 import type { DataEvents, PongEvents, SocketControl } from "../socket-control.ts";
 import { UNUSED_INIT } from "../unused-init.ts";
@@ -32,7 +32,7 @@ export const upgradeWebSocket: UpgradeWebSocket<BunSocket, UpgradeOptions> = def
   (c, events, options) => {
     const server = getBunServer<Server<SocketData>>(c);
     if (!server) throw new TypeError("Bun.serve must pass its server to app.fetch as the second argument");
-    const protocol = subprotocolFor(c.req.raw.headers, options?.protocols);
+    const protocol = subprotocolFor(c.req.raw.headers, options?.subprotocols);
     const upgraded = server.upgrade(c.req.raw, {
       data: new SocketData(events, protocol ?? null),
       // Without the header Bun answers the client's first offer, spoken or not; an
@@ -125,11 +125,17 @@ export class SocketData extends WSContext<BunSocket> implements SocketControl {
   }
 }
 
-/** The `websocket` option of `Bun.serve`, configured from our options. */
+/**
+ * The `websocket` option of `Bun.serve`, configured from the options of the
+ * echo apps it serves (`createEchoApp` or `createApp`): Bun's handlers are
+ * server-wide, so with several apps the largest size limit is Bun's, and each
+ * app's own is enforced by its echo (1009).
+ */
 export function websocketHandler(
-  options: Partial<EchoOptions> = {},
+  ...apps: { readonly settings: Readonly<EchoOptions> }[]
 ): WebSocketHandler<SocketData> {
-  const { maxMessageSize } = { ...DEFAULT_OPTIONS, ...options };
+  if (apps.length === 0) throw new TypeError("websocketHandler needs the echo app(s) it serves, for their options");
+  const maxMessageSize = Math.max(...apps.map((app) => app.settings.maxMessageSize));
   return {
     open: (ws) => {
       const data = ws.data; // a getter into Bun: read once per event

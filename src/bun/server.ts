@@ -19,7 +19,7 @@ const app = createApp({
   serveStatic: serveStatic({ root: "./public" }),
 });
 
-const server = Bun.serve({ port, hostname, fetch: app.fetch, websocket: websocketHandler(options) });
+const server = Bun.serve({ port, hostname, fetch: app.fetch, websocket: websocketHandler(app) });
 console.log(readyLine("bun", hostname, server.port ?? port));
 
 const stop = () =>

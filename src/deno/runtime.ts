@@ -24,7 +24,7 @@ export const upgradeWebSocket: UpgradeWebSocket<WebSocket, UpgradeOptions> = def
   UpgradeOptions
 >((c, events, options) => {
   if (!isWebSocketUpgrade(c.req.raw.headers)) return;
-  const protocol = subprotocolFor(c.req.raw.headers, options?.protocols);
+  const protocol = subprotocolFor(c.req.raw.headers, options?.subprotocols);
   const { response, socket } = Deno.upgradeWebSocket(c.req.raw, {
     ...(protocol ? { protocol } : {}),
     idleTimeout: (2 * (options?.keepAliveInterval ?? 0)) / 1000,

@@ -7,7 +7,7 @@ import type { Duplex } from "node:stream";
 import { type RawData, WebSocket, WebSocketServer } from "ws";
 import { selectSubprotocol } from "../handshake.ts";
 import type { EchoMessageEvent } from "../message.ts";
-import { DEFAULT_OPTIONS, type EchoOptions } from "../options.ts";
+import { DEFAULT_OPTIONS } from "../options.ts";
 import type { EchoRuntime, UpgradeOptions } from "../runtime.ts";
 import type { PongEvents, SocketControl } from "../socket-control.ts";
 import { toRequest } from "./request.ts";
@@ -33,6 +33,8 @@ const ACCEPTED = Symbol("ws-echo accepted upgrade");
 /** What `upgradeWebSocket` leaves in the request's env for `attachWebSocketServer`. */
 interface Accepted {
   events?: WSEvents<WebSocket>;
+  /** The accepting echo app's options: they choose its `ws` server. */
+  options?: UpgradeOptions;
 }
 
 type NodeEnv = { incoming: IncomingMessage; outgoing: undefined; [ACCEPTED]?: Accepted };
@@ -41,10 +43,11 @@ type NodeEnv = { incoming: IncomingMessage; outgoing: undefined; [ACCEPTED]?: Ac
 export const upgradeWebSocket: UpgradeWebSocket<WebSocket, UpgradeOptions> = defineWebSocketHelper<
   WebSocket,
   UpgradeOptions
->((c, events) => {
+>((c, events, options) => {
   const accepted = (c.env as Partial<NodeEnv> | undefined)?.[ACCEPTED];
   if (!accepted) throw new Error("a WebSocket handshake reached the app outside attachWebSocketServer");
   accepted.events = events;
+  accepted.options = options ?? DEFAULT_OPTIONS;
   // Not sent: attachWebSocketServer answers 101 through `ws`.
   return new Response(null);
 });
@@ -52,35 +55,42 @@ export const upgradeWebSocket: UpgradeWebSocket<WebSocket, UpgradeOptions> = def
 /**
  * Serves WebSockets on a Node HTTP server (`serve()` from `@hono/node-server`):
  * every upgrade request goes through `fetch` (your Hono app) first, and only a
- * request the echo accepted becomes a WebSocket; anything else gets the app's
- * answer. The `ws` server enforces the message size limit while reading (1009)
- * and answers the sub-protocol our rules pick.
+ * request an echo app accepted becomes a WebSocket; anything else gets the
+ * app's answer. The options are the accepting echo app's own (`createEchoApp`
+ * or `createApp`): each app gets a `ws` server of its own, made at its first
+ * handshake, which enforces its message size limit while reading (1009) and
+ * answers the sub-protocol our rules pick.
  */
 export function attachWebSocketServer(
   server: ServerType,
   fetch: (request: Request, env: NodeEnv) => Response | Promise<Response>,
-  options: Partial<EchoOptions> = {},
-): WebSocketServer {
-  const { maxMessageSize, subprotocols } = { ...DEFAULT_OPTIONS, ...options };
-  const wss = new WebSocketServer({
-    noServer: true,
-    maxPayload: maxMessageSize,
-    handleProtocols: (offered) => selectSubprotocol(offered, subprotocols) ?? false,
-    WebSocket: EchoSocket,
-    // The app's ConnectionRegistry already counts and closes the open sockets;
-    // `ws`'s own Set of them (`wss.clients`) and the close listener it adds to
-    // each cost about 120 bytes of heap per connection. So `wss.clients` is
-    // undefined here.
-    clientTracking: false,
-  });
+): void {
   // The 101 that `ws` writes carries the headers of the app's answer (the
   // security headers): `handleUpgrade` emits "headers" before it returns.
   let answer: Headers | undefined;
-  wss.on("headers", (lines: string[]) => {
-    answer?.forEach((value, name) => {
-      if (!HANDSHAKE_HEADERS.has(name)) lines.push(`${name}: ${value}`);
-    });
-  });
+  const servers = new Map<UpgradeOptions, WebSocketServer>();
+  const serverFor = (options: UpgradeOptions): WebSocketServer => {
+    let wss = servers.get(options);
+    if (wss === undefined) {
+      wss = new WebSocketServer({
+        noServer: true,
+        maxPayload: options.maxMessageSize,
+        handleProtocols: (offered) => selectSubprotocol(offered, options.subprotocols) ?? false,
+        WebSocket: EchoSocket,
+        // The app's ConnectionRegistry already counts and closes the open sockets;
+        // `ws`'s own Set of them (`wss.clients`) and the close listener it adds to
+        // each cost about 120 bytes of heap per connection.
+        clientTracking: false,
+      });
+      wss.on("headers", (lines: string[]) => {
+        answer?.forEach((value, name) => {
+          if (!HANDSHAKE_HEADERS.has(name)) lines.push(`${name}: ${value}`);
+        });
+      });
+      servers.set(options, wss);
+    }
+    return wss;
+  };
   // HTTP/1.1 is where the upgrade mechanism lives (RFC 6455 §4.1); `serve()` makes an http.Server by default.
   const http = server as Server;
   http.on("upgrade", async (incoming: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -108,6 +118,7 @@ export function attachWebSocketServer(
     if (!events || socket.destroyed) return void writeResponse(socket, response);
     // `ws` listens for errors from here on: a second listener for the connection's life made an array per socket.
     socket.off("error", ignore);
+    const wss = serverFor(accepted.options!);
     answer = response.headers;
     try {
       wss.handleUpgrade(incoming, socket, head, (ws) => (ws as EchoSocket).open(events));
@@ -115,8 +126,9 @@ export function attachWebSocketServer(
       answer = undefined;
     }
   });
-  http.on("close", () => wss.close());
-  return wss;
+  http.on("close", () => {
+    for (const wss of servers.values()) wss.close();
+  });
 }
 
 function ignore(): void {}

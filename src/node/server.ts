@@ -24,7 +24,7 @@ const server = serve(
   { fetch: app.fetch, port, hostname },
   (info) => console.log(readyLine("node", hostname, info.port)),
 );
-attachWebSocketServer(server, app.fetch, options);
+attachWebSocketServer(server, app.fetch);
 
 const stop = () =>
   shutdown({ stopAccepting: () => server.close(), connections: app.connections, log }).finally(() => process.exit(0));

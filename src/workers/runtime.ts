@@ -19,7 +19,7 @@ export const upgradeWebSocket: UpgradeWebSocket<WebSocket, UpgradeOptions> = def
   UpgradeOptions
 >((c, events, options) => {
   if (!isWebSocketUpgrade(c.req.raw.headers)) return;
-  const protocol = subprotocolFor(c.req.raw.headers, options?.protocols);
+  const protocol = subprotocolFor(c.req.raw.headers, options?.subprotocols);
   const { 0: client, 1: server } = new WebSocketPair();
   const ws = new WorkersContext(server, protocol ?? null);
   bindStandardWebSocket(ws, events);

@@ -39,13 +39,14 @@ const handshake = {
 describe("routing", () => {
   test("a handshake on /ws reaches the runtime's upgrade helper with the echo events and options", async () => {
     const { runtime, seen } = fakeRuntime();
-    const response = await app(runtime, { subprotocols: ["a", "b"], keepAliveInterval: 1234 }).request("/ws", {
-      headers: handshake,
-    });
+    const service = app(runtime, { subprotocols: ["a", "b"], keepAliveInterval: 1234 });
+    const response = await service.request("/ws", { headers: handshake });
     expect(response.headers.get("x-upgraded")).toBe("yes");
     expect(seen).toHaveLength(1);
     expect(typeof seen[0]!.events.onMessage).toBe("function");
-    expect(seen[0]!.options).toEqual({ protocols: ["a", "b"], keepAliveInterval: 1234 });
+    // The app's settled options themselves: the one copy that Node's and Bun's wiring read too.
+    expect(seen[0]!.options).toBe(service.settings);
+    expect(service.settings).toMatchObject({ subprotocols: ["a", "b"], keepAliveInterval: 1234 });
   });
 
   test.each(["GET", "POST", "HEAD", "PUT", "DELETE"])("%s /ws without an upgrade: 426", async (method) => {
@@ -213,4 +214,9 @@ describe("security headers on every answer of createApp", () => {
     });
     expect(response).toBe(upgrade);
   });
+});
+
+test("createEchoApp settles its options once, the defaults filled in", () => {
+  const echo = createEchoApp(fakeRuntime().runtime, { maxMessageSize: 32 * 1024 * 1024 });
+  expect(echo.settings).toEqual({ ...DEFAULT_OPTIONS, maxMessageSize: 32 * 1024 * 1024 });
 });
