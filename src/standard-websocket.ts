@@ -1,8 +1,25 @@
 import { WSContext, type WSEvents, type WSReadyState } from "hono/ws";
 import { CLOSE_CODES } from "./close-codes.ts";
 import { LOW_WATER_MARK } from "./flow-control.ts";
+import { subprotocolFor } from "./handshake.ts";
+import type { UpgradeOptions } from "./runtime.ts";
 import type { DataEvents, SocketControl } from "./socket-control.ts";
 import { UNUSED_INIT } from "./unused-init.ts";
+import { isWebSocketUpgrade } from "./upgrade.ts";
+
+/**
+ * The opening of Deno's and Workers' upgrade helpers: undefined when the
+ * request is no WebSocket handshake (checked with `isWebSocketUpgrade`, since
+ * Hono's own helpers compare `Upgrade` to the exact string "websocket"), else
+ * the sub-protocol to answer, null for none.
+ */
+export function standardHandshake(
+  headers: Headers,
+  options: UpgradeOptions | undefined,
+): { protocol: string | null } | undefined {
+  if (!isWebSocketUpgrade(headers)) return undefined;
+  return { protocol: subprotocolFor(headers, options?.subprotocols) ?? null };
+}
 
 /**
  * A standard (WHATWG) server-side WebSocket, the kind Deno's
