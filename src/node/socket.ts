@@ -7,7 +7,7 @@ import type { PongEvents, SocketControl } from "../socket-control.ts";
 /**
  * `ws`'s WebSocket with what one echo connection needs. Its handlers are
  * methods, the same function for every socket, where closures would be memory
- * per idle connection (see the README's benchmarks), called from `emit`
+ * per idle connection (docs/benchmark-notes.md), called from `emit`
  * rather than registered as listeners. It is also its own
  * WSContext init, and the echo's SocketControl: `ws` already has
  * `bufferedAmount`, `terminate`, `ping`, `pause` and `resume`.
