@@ -16,6 +16,7 @@ import { describeMount } from "./mount.ts";
 import { describeProduction } from "./production.ts";
 import { missing, type RuntimeUnderTest } from "./runtimes.ts";
 import { describeOn } from "./harness/describe-on.ts";
+import { pattern, text } from "./harness/payloads.ts";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -28,31 +29,6 @@ const PUSH_LIMIT = 128 * MiB;
 const RSS_BOUND = 32 * MiB;
 /** RFC 6455 length encodings change at 126 and 65536 bytes; 16 MiB is the promised maximum. */
 const BOUNDARY_SIZES = [0, 125, 126, 127, 65535, 65536, MiB, 16 * MiB];
-
-/** Bytes that differ at every offset, so a shifted or truncated echo shows. */
-export function pattern(size: number, seed = 0): Buffer {
-  const bytes = Buffer.allocUnsafe(size);
-  for (let i = 0; i < size; i++) bytes[i] = (i * 31 + seed * 7 + (i >> 8)) & 0xff;
-  return bytes;
-}
-
-/** Valid UTF-8 of exactly `size` bytes, with 2-, 3- and 4-byte characters in it. */
-export function text(size: number, seed = 0): string {
-  const pieces = ["a", "é", "€", "😀"]; // 1, 2, 3 and 4 bytes
-  let out = "";
-  let bytes = 0;
-  for (let i = seed; bytes < size; i++) {
-    const piece = pieces[i % 4]!;
-    const n = Buffer.byteLength(piece);
-    if (bytes + n > size) {
-      out += "z".repeat(size - bytes);
-      break;
-    }
-    out += piece;
-    bytes += n;
-  }
-  return out;
-}
 
 export function describeRuntime(rt: RuntimeUnderTest): void {
   const flags = Object.entries(rt.capabilities)

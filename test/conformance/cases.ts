@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import { connect } from "node:net";
 import { closePayload, encodeFrame, type Frame, Opcode } from "../harness/frames.ts";
+import { pattern, utf8 } from "../harness/payloads.ts";
 import { RawWebSocket } from "../harness/raw.ts";
 import { sleep, within } from "../harness/deadline.ts";
 import {
@@ -45,30 +46,6 @@ const INVALID_PAYLOAD = [1007];
 const text = (s: string | Buffer): Expected => ({ opcode: Opcode.text, payload: Buffer.from(s) });
 const binary = (b: Buffer): Expected => ({ opcode: Opcode.binary, payload: b });
 const frame = encodeFrame;
-
-/** Bytes that differ at every offset, so a shifted or truncated echo shows. */
-function pattern(size: number, seed = 0): Buffer {
-  const bytes = Buffer.allocUnsafe(size);
-  for (let i = 0; i < size; i++) bytes[i] = (i * 31 + seed * 7 + (i >> 8)) & 0xff;
-  return bytes;
-}
-
-/** Valid UTF-8 of exactly `size` bytes, mixing 1- to 4-byte characters. */
-function utf8(size: number): Buffer {
-  const pieces = ["a", "é", "€", "😀"].map((p) => Buffer.from(p));
-  const parts: Buffer[] = [];
-  let bytes = 0;
-  for (let i = 0; bytes < size; i++) {
-    const piece = pieces[i % 4]!;
-    if (bytes + piece.length > size) {
-      parts.push(Buffer.alloc(size - bytes, "z"));
-      break;
-    }
-    parts.push(piece);
-    bytes += piece.length;
-  }
-  return Buffer.concat(parts);
-}
 
 /** Opens, sends `bytes`, and judges with `judge`; the socket is always dropped after. */
 async function session(
