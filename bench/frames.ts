@@ -2,11 +2,11 @@
  * The load client's messages, built once before a run: every frame is masked
  * in advance and laid out back to back in one buffer, so sending n consecutive
  * messages is one `write` of a slice, with no per-message allocation or
- * masking in the client's hot loop.
+ * masking in the client's hot loop. The frame codec is the tests' own
+ * (test/harness/frames.ts).
  */
 import { createHash, randomBytes } from "node:crypto";
-
-export const OP = { continuation: 0x0, text: 0x1, binary: 0x2, close: 0x8, ping: 0x9, pong: 0xa } as const;
+import { headerLength, Opcode, writeHeader } from "../test/harness/frames.ts";
 
 /** A cycle of distinct messages a connection sends in order, and expects back in the same order. */
 export interface MessageRing {
@@ -41,32 +41,6 @@ function payloadFor(slot: number, bytes: number, text: boolean): Buffer {
   return payload;
 }
 
-export function headerLength(payloadBytes: number, masked: boolean): number {
-  return 2 + (payloadBytes < 126 ? 0 : payloadBytes < 65536 ? 2 : 8) + (masked ? 4 : 0);
-}
-
-/** Writes a frame header at `at` and returns where the payload starts. */
-export function writeHeader(target: Buffer, at: number, opcode: number, length: number, mask?: Buffer): number {
-  target[at] = 0x80 | opcode;
-  const maskBit = mask ? 0x80 : 0;
-  let pos = at + 2;
-  if (length < 126) target[at + 1] = maskBit | length;
-  else if (length < 65536) {
-    target[at + 1] = maskBit | 126;
-    target.writeUInt16BE(length, pos);
-    pos += 2;
-  } else {
-    target[at + 1] = maskBit | 127;
-    target.writeBigUInt64BE(BigInt(length), pos);
-    pos += 8;
-  }
-  if (mask) {
-    mask.copy(target, pos);
-    pos += 4;
-  }
-  return pos;
-}
-
 export function buildRing(size: number, payloadBytes: number): MessageRing {
   const mask = randomBytes(4);
   const payloads: Buffer[] = [];
@@ -78,28 +52,13 @@ export function buildRing(size: number, payloadBytes: number): MessageRing {
     const text = i % 2 === 1;
     const payload = payloadFor(i, payloadBytes, text);
     payloads.push(payload);
-    opcodes[i] = text ? OP.text : OP.binary;
+    opcodes[i] = text ? Opcode.text : Opcode.binary;
     offsets[i] = i * frameBytes;
     const start = writeHeader(wire, i * frameBytes, opcodes[i]!, payloadBytes, mask);
     for (let j = 0; j < payloadBytes; j++) wire[start + j] = payload[j]! ^ mask[j & 3]!;
   }
   offsets[size] = size * frameBytes;
   return { size, payloads, opcodes, wire, offsets };
-}
-
-/** One masked frame, built on the spot (pongs and closes: rare, never on the hot path). */
-export function maskedFrame(opcode: number, payload: Uint8Array): Buffer {
-  const mask = randomBytes(4);
-  const frame = Buffer.allocUnsafe(headerLength(payload.length, true) + payload.length);
-  const start = writeHeader(frame, 0, opcode, payload.length, mask);
-  for (let j = 0; j < payload.length; j++) frame[start + j] = payload[j]! ^ mask[j & 3]!;
-  return frame;
-}
-
-export function closeFrame(code: number): Buffer {
-  const payload = Buffer.alloc(2);
-  payload.writeUInt16BE(code, 0);
-  return maskedFrame(OP.close, payload);
 }
 
 /** The handshake request and the `Sec-WebSocket-Accept` a correct server answers to it. */

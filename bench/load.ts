@@ -6,7 +6,8 @@
  */
 import { connect, type Socket } from "node:net";
 import { performance } from "node:perf_hooks";
-import { buildRing, closeFrame, handshake, maskedFrame, type MessageRing, OP } from "./frames.ts";
+import { closePayload, encodeFrame, Opcode } from "../test/harness/frames.ts";
+import { buildRing, handshake, type MessageRing } from "./frames.ts";
 import { Histogram } from "./stats.ts";
 import { EchoError, EchoVerifier } from "./verifier.ts";
 
@@ -41,7 +42,7 @@ class Connection {
     this.#load = load;
     this.#sentAt = new Float64Array(ring.size);
     this.verifier = new EchoVerifier(ring, {
-      onPing: (payload) => socket.write(maskedFrame(OP.pong, payload)),
+      onPing: (payload) => socket.write(encodeFrame(Opcode.pong, payload)),
       onClose: (code, reason) => {
         if (!this.closing) this.#fail(new EchoError(`the server closed the connection: ${code} ${reason}`));
       },
@@ -128,7 +129,7 @@ class Connection {
   close(): Promise<void> {
     this.closing = true;
     if (!this.#socket.destroyed) {
-      this.#socket.write(closeFrame(1000));
+      this.#socket.write(encodeFrame(Opcode.close, closePayload(1000)));
       this.#socket.end();
       const timer = setTimeout(() => this.#socket.destroy(), 3_000);
       void this.closed.then(() => clearTimeout(timer));

@@ -27,7 +27,7 @@ import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
 import process from "node:process";
 import type { ClientCommand } from "./client.ts";
-import type { LoadSpec, Mark } from "./load.ts";
+import type { Mark } from "./load.ts";
 import { meets, ratioTable, type Row, svgChart, table } from "./report.ts";
 import {
   cpuSeconds,
@@ -39,44 +39,10 @@ import {
   stopAll,
   type Target,
 } from "./servers.ts";
-import { groupedMedianInterval, Histogram, median, type SparseHistogram, spread } from "./stats.ts";
+import { Histogram, type SparseHistogram } from "./stats.ts";
+import { type ConnsMode, type LoadMode, MODES, type Results, type Sample, summarize } from "./summary.ts";
 
 const MiB = 1024 * 1024;
-
-/**
- * `fresh`: new connections for every slice. Deno's WebSocket, once a connection
- * has been drained and loaded again, can go a second without an echo while the
- * client keeps writing (docs/runtime-differences.md); the stream mode would
- * measure that stall, ours and native alike, instead of the servers.
- */
-type LoadMode = { kind: "load"; spec: LoadSpec; describe: string; fresh?: boolean };
-type ConnsMode = { kind: "conns"; count: number; describe: string };
-
-const MODES: Record<string, LoadMode | ConnsMode> = {
-  pingpong: {
-    kind: "load",
-    spec: { connections: 50, payloadBytes: 64, window: 1, pacing: "window", ringSize: 64 },
-    describe: "50 connections, 64 B, one in flight each",
-  },
-  pipelined: {
-    kind: "load",
-    spec: { connections: 50, payloadBytes: 64, window: 16, pacing: "window", ringSize: 64 },
-    describe: "50 connections, 64 B, 16 in flight each",
-  },
-  stream: {
-    kind: "load",
-    spec: { connections: 50, payloadBytes: 64, window: 4096, pacing: "stream", ringSize: 4096 },
-    describe: "50 connections, 64 B, written as fast as TCP takes them (safety cap 4096 unanswered)",
-    fresh: true,
-  },
-  large: {
-    kind: "load",
-    spec: { connections: 8, payloadBytes: MiB, window: 1, pacing: "window", ringSize: 4 },
-    describe: "8 connections, 1 MiB, one in flight each",
-  },
-  conns5k: { kind: "conns", count: 5_000, describe: "5,000 idle connections, then one echo on each" },
-  conns10k: { kind: "conns", count: 10_000, describe: "10,000 idle connections, then one echo on each" },
-};
 
 /**
  * Seconds of load before each slice after a set's first (whose warm-up is
@@ -125,30 +91,6 @@ const config = {
     }),
   ) as Record<string, string>,
 };
-
-/** One measurement of one server in one mode. */
-interface Sample {
-  round: number;
-  /** Which pair of server processes, counted from 1 within the mode (see `run`). */
-  pair?: number;
-  error?: string;
-  msgsPerSec?: number;
-  mbPerSec?: number;
-  serverCpuUsPerMsg?: number;
-  serverCpuPct?: number;
-  p50Us?: number;
-  p99Us?: number;
-  maxUs?: number;
-  connectsPerSec?: number;
-  handshakeP99Us?: number;
-  rssKiBPerConn?: number;
-  serverCpuUsPerConn?: number;
-  serverRssMiB?: number;
-  /** The busiest client process's CPU, as a fraction of one core. */
-  clientCpu?: number;
-  /** 1-minute load average after the sample: this machine is shared, so a busy neighbour shows here. */
-  loadAvg?: number;
-}
 
 // ---- the client processes -------------------------------------------------------------------------------
 
@@ -332,8 +274,6 @@ async function measureConns(clients: Clients, server: Server, mode: ConnsMode, r
 
 // ---- the run ------------------------------------------------------------------------------------------
 
-type Results = Record<string, Record<string, Record<Target, Sample[]>>>;
-
 function log(line: string): void {
   process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 }
@@ -461,106 +401,6 @@ async function run(clients: Clients, results: Results): Promise<void> {
   }
 }
 
-// ---- summary ------------------------------------------------------------------------------------------
-
-interface Metric {
-  key: keyof Sample;
-  name: string;
-  unit: string;
-  better: "higher" | "lower";
-  scale?: number;
-  target?: number;
-}
-
-const METRICS: Record<string, Metric[]> = {
-  load: [
-    { key: "msgsPerSec", name: "msgs/s", unit: "msg/s", better: "higher", target: 0.95 },
-    { key: "serverCpuUsPerMsg", name: "server CPU/msg", unit: "µs", better: "lower", target: 1.05 },
-    { key: "p50Us", name: "p50 latency", unit: "µs", better: "lower" },
-    { key: "p99Us", name: "p99 latency", unit: "µs", better: "lower" },
-    { key: "maxUs", name: "max latency", unit: "µs", better: "lower" },
-  ],
-  large: [
-    { key: "mbPerSec", name: "throughput", unit: "MiB/s", better: "higher", target: 0.95 },
-    { key: "serverCpuUsPerMsg", name: "server CPU/msg", unit: "µs", better: "lower", target: 1.05 },
-    { key: "p99Us", name: "p99 latency", unit: "µs", better: "lower" },
-  ],
-  conns: [
-    { key: "connectsPerSec", name: "connect rate", unit: "conn/s", better: "higher" },
-    { key: "handshakeP99Us", name: "handshake p99", unit: "ms", better: "lower", scale: 1 / 1000 },
-    { key: "serverCpuUsPerConn", name: "server CPU/handshake", unit: "µs", better: "lower" },
-    { key: "rssKiBPerConn", name: "RSS/conn", unit: "KiB", better: "lower" },
-  ],
-};
-
-function metricsFor(mode: string): Metric[] {
-  if (mode === "large") return METRICS.large!;
-  if (MODES[mode]!.kind === "conns") {
-    return METRICS.conns!.map((m) => (m.key === "rssKiBPerConn" && mode === "conns10k" ? { ...m, target: 1.1 } : m));
-  }
-  // In stream mode a message waits behind thousands queued in TCP: its latency is the queue's, not the server's.
-  if (mode === "stream") return METRICS.load!.filter((m) => m.key === "msgsPerSec" || m.key === "serverCpuUsPerMsg");
-  // The issue's p99 target is for ping-pong.
-  return METRICS.load!.map((m) => (m.key === "p99Us" && mode === "pingpong" ? { ...m, target: 1.05 } : m));
-}
-
-function summarize(results: Results): Row[] {
-  const rows: Row[] = [];
-  for (const runtime of config.runtimes) {
-    for (const mode of config.modes) {
-      const samples = results[runtime]?.[mode];
-      if (!samples) continue;
-      const errors = [...samples.ours, ...samples.native].filter((s) => s.error).map((s) => s.error!);
-      const clientCpu = Math.max(0, ...[...samples.ours, ...samples.native].map((s) => s.clientCpu ?? 0));
-      for (const metric of metricsFor(mode)) {
-        const values = (target: Target) =>
-          samples[target].filter((s) => !s.error).map((s) => (s[metric.key] as number) * (metric.scale ?? 1));
-        const ours = median(values("ours"));
-        const native = median(values("native"));
-        // Round i ran the two back to back, under nearly the same load from
-        // the rest of the machine: the median of the rounds' own ratios is
-        // steadier on a shared machine than the ratio of the two medians.
-        const value = (s: Sample) => (s[metric.key] as number) * (metric.scale ?? 1);
-        const pairs = new Map<number, number[]>();
-        const paired = samples.ours.flatMap((o, i) => {
-          const n = samples.native[i];
-          if (o.error || !n || n.error) return [];
-          const ratio = value(o) / value(n);
-          if (o.pair !== undefined) {
-            const group = pairs.get(o.pair) ?? [];
-            group.push(ratio);
-            pairs.set(o.pair, group);
-          }
-          return [ratio];
-        });
-        // Rounds on one pair of processes share that pair's luck.
-        const byPair = pairs.size > 0 ? [...pairs.values()] : [paired];
-        const interval = groupedMedianInterval(byPair);
-        rows.push({
-          runtime,
-          mode,
-          metric: metric.name,
-          unit: metric.unit,
-          better: metric.better,
-          ours,
-          oursSpread: spread(values("ours")),
-          native,
-          nativeSpread: spread(values("native")),
-          ratio: paired.length > 0 ? median(paired) : ours / native,
-          ratioSpread: spread(paired),
-          ratioRange: interval.range,
-          ratioConfidence: interval.confidence,
-          ...(pairs.size > 1 ? { pairRatios: byPair.map((g) => median(g)) } : {}),
-          target: metric.target,
-          clientCpu,
-          errors,
-        });
-      }
-    }
-  }
-  return rows;
-}
-
 function version(command: string, args: string[]): string {
   try {
     return execFileSync(command, args, { encoding: "utf8", env: { ...process.env, DENO_NO_UPDATE_CHECK: "1" } })
@@ -619,7 +459,7 @@ async function main(): Promise<void> {
     clients.stop();
     await stopAll();
   }
-  const rows = summarize(results);
+  const rows = summarize(results, config.runtimes, config.modes);
   const title = chartTitle(host, started.toISOString());
   const text = `${
     table(rows)

@@ -7,7 +7,8 @@
  * Payload bytes are compared in place (memcmp over the received chunk), so a
  * 1 MiB echo split over many TCP reads is never joined or copied.
  */
-import { type MessageRing, OP } from "./frames.ts";
+import { Opcode } from "../test/harness/frames.ts";
+import type { MessageRing } from "./frames.ts";
 
 export class EchoError extends Error {
   override name = "EchoError";
@@ -126,9 +127,9 @@ export class EchoVerifier {
       this.#state = CONTROL;
       return length === 0;
     }
-    if (opcode === OP.continuation) {
+    if (opcode === Opcode.continuation) {
       if (!this.#fragmented) throw this.#error("a continuation frame outside a fragmented message");
-    } else if (opcode === OP.text || opcode === OP.binary) {
+    } else if (opcode === Opcode.text || opcode === Opcode.binary) {
       if (this.#fragmented) throw this.#error("a new message inside a fragmented one");
       if (this.received >= this.sent) {
         throw this.#error(`an echo that was never sent (echo #${this.received + 1}, ${this.sent} sent)`);
@@ -158,8 +159,8 @@ export class EchoVerifier {
     const state = this.#state;
     this.#state = HEADER;
     if (state === CONTROL) {
-      if (this.#controlOpcode === OP.ping) this.#events.onPing?.(this.#control);
-      else if (this.#controlOpcode === OP.close) {
+      if (this.#controlOpcode === Opcode.ping) this.#events.onPing?.(this.#control);
+      else if (this.#controlOpcode === Opcode.close) {
         const code = this.#control.length >= 2 ? this.#control.readUInt16BE(0) : 1005;
         this.#events.onClose?.(code, this.#control.subarray(2).toString());
       }
@@ -179,5 +180,5 @@ export class EchoVerifier {
 }
 
 function name(opcode: number): string {
-  return opcode === OP.text ? "text" : opcode === OP.binary ? "binary" : `opcode ${opcode}`;
+  return opcode === Opcode.text ? "text" : opcode === Opcode.binary ? "binary" : `opcode ${opcode}`;
 }

@@ -8,10 +8,16 @@ import { DEFAULT_OPTIONS, type EchoOptions } from "./options.ts";
 import type { EchoRuntime } from "./runtime.ts";
 import { isWebSocketUpgrade } from "./upgrade.ts";
 
-/** The echo endpoint's Hono app, with its open connections. */
+/** The echo endpoint's Hono app, with its open connections and its options. */
 export interface EchoApp extends Hono {
   /** The open WebSockets, for graceful shutdown. */
   readonly connections: ConnectionRegistry;
+  /**
+   * The options, defaults filled in: the one copy (not `options`, which is
+   * Hono's method for the OPTIONS verb). What a host wires on Node
+   * and Bun reads them from here (see `websocketHandler` in ws-echo/bun).
+   */
+  readonly settings: Readonly<EchoOptions>;
 }
 
 /**
@@ -32,7 +38,7 @@ export function createEchoApp(
   options: Partial<EchoOptions> = {},
   log: Logger = createLogger(options.logLevel ?? DEFAULT_OPTIONS.logLevel),
 ): EchoApp {
-  const settings: EchoOptions = { ...DEFAULT_OPTIONS, ...options };
+  const settings: Readonly<EchoOptions> = { ...DEFAULT_OPTIONS, ...options };
   const connections = new ConnectionRegistry();
   const keepAlive = new KeepAlive({ interval: settings.keepAliveInterval, timeout: settings.keepAliveTimeout });
   const context = { options: settings, connections, keepAlive, log, control: runtime.socketControl };
@@ -51,10 +57,7 @@ export function createEchoApp(
       }
       await next();
     },
-    runtime.upgradeWebSocket((c) => createEchoEvents(context, runtime.remoteAddress?.(c)), {
-      protocols: settings.subprotocols,
-      keepAliveInterval: settings.keepAliveInterval,
-    }),
+    runtime.upgradeWebSocket((c) => createEchoEvents(context, runtime.remoteAddress?.(c)), settings),
   );
-  return Object.assign(app, { connections });
+  return Object.assign(app, { connections, settings });
 }

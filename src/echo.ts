@@ -18,7 +18,7 @@ import type { DataEvents, PongEvents, SocketControl } from "./socket-control.ts"
 
 /** What the echo of one app shares across its connections. */
 export interface EchoContext {
-  options: EchoOptions;
+  options: Readonly<EchoOptions>;
   connections: ConnectionRegistry;
   /** Pings every connection of the app on one timer. */
   keepAlive: KeepAlive;
@@ -57,11 +57,11 @@ interface Uncommon {
  * One connection's state in plain fields, its handlers on the prototype: the
  * adapters call them as `events.onMessage(...)`, and a connection costs one
  * object instead of a closure per handler (memory per idle connection counts
- * at 10,000 connections; see the README's benchmarks).
+ * at 10,000 connections; docs/benchmark-notes.md).
  *
  * Its fields, with KeptAlive's, are 12 at most: on Bun (JavaScriptCore) an
  * object of 12 fields takes 112 bytes of heap and one of 13 or 14 takes 160
- * (`bun:jsc` `heapStats()` over 100,000 objects), so what only a few
+ * (test/bun/connection-size.bun-test.ts holds it to that), so what only a few
  * connections use waits in `Uncommon`.
  */
 class EchoConnection extends KeptAlive implements WSEvents, PongEvents, DataEvents, OpenConnection {
@@ -115,18 +115,13 @@ class EchoConnection extends KeptAlive implements WSEvents, PongEvents, DataEven
       const max = this.#context.options.maxMessageSize;
       // A string, a Uint8Array (Node's and Bun's binary, a Buffer) and an
       // ArrayBuffer (Deno's and workerd's binary) need no conversion
-      // (toEchoPayload passes them as they are): their type is looked at once,
-      // and the rest waits in #otherMessage and #queue. Against each step looking
-      // at the type again, Bun's server CPU per message 0.92× in the stream mode
-      // and 0.95× pipelined (`npm run bench`, one build against the other; see
-      // the README's benchmarks). The ArrayBuffer joined later: on Deno, half
-      // binary, about 150 instructions a message fewer (15,730–16,083 →
-      // 15,641–15,892; bench/instructions.sh, see the README).
+      // (toEchoPayload passes them as they are): their type is looked at once
+      // here, not again at each step, and the rest waits in #otherMessage and
+      // #queue. This is the hot path (docs/benchmark-notes.md).
       if (typeof data === "string") {
         this.#textMessages++;
         // Most text is under a third of the limit, which its length alone tells (see
-        // `exceeds`): a call to `exceeds` for every string costs about 45 instructions a
-        // message on Bun (bench/instructions.sh, stream pacing).
+        // `exceeds`), so most strings skip the call.
         if (data.length * 3 > max && exceeds(data, max)) return this.#tooBig(ws, max);
       } else if (data instanceof Uint8Array || data instanceof ArrayBuffer) {
         this.#binaryMessages++;
@@ -135,8 +130,7 @@ class EchoConnection extends KeptAlive implements WSEvents, PongEvents, DataEven
       } else return this.#otherMessage(data, ws, max);
       if (this.#uncommon !== undefined) return this.#queue(data as EchoPayload, ws);
       // #send, without the questions whose answers are known here (no Utf8Text,
-      // no flow control yet): calling #send instead costs about 40 instructions a
-      // message on Bun (bench/instructions.sh, stream pacing).
+      // no flow control yet).
       if (ws.readyState !== 1) return;
       ws.send(data as string | ArrayBuffer | Uint8Array<ArrayBuffer>);
       if (FlowControl.needed(control)) this.#afterSend(ws, control);

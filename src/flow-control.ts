@@ -22,7 +22,7 @@ export class FlowControl {
   /**
    * Whether a connection that has none yet needs one, asked after each send:
    * most never fill their send buffer, and an object per idle connection is
-   * memory at 10,000 connections (see the README's benchmarks).
+   * memory at 10,000 connections (docs/benchmark-notes.md).
    */
   static needed(control: SocketControl): boolean {
     return control.bufferedAmount > HIGH_WATER_MARK;

@@ -6,10 +6,9 @@ const TIMED_OUT = Number.NEGATIVE_INFINITY;
 /**
  * A connection kept alive by `KeepAlive`: the echo's connection extends this
  * class, so the keep-alive state lives on the connection itself (as
- * `ws.isAlive` does in `ws`'s heartbeat example). A record of its own per
- * connection cost about 0.25 KiB of RSS per idle connection on Bun at 10,000
- * connections (`BENCH_RUNTIMES=bun BENCH_MODES=conns10k npm run bench`), far
- * more than its 48 bytes of heap; and the state is one field, not two, since
+ * `ws.isAlive` does in `ws`'s heartbeat example): a record of its own per
+ * connection cost far more memory per idle connection than its few bytes of
+ * heap (docs/benchmark-notes.md); and the state is one field, not two, since
  * an object's fields decide its size class (see ./echo.ts).
  */
 export abstract class KeptAlive {
@@ -69,7 +68,7 @@ export abstract class KeptAlive {
  *
  * One timer serves all of an app's connections, as in `ws`'s heartbeat
  * example: a timer and its closures per connection cost memory at 10,000
- * connections (see the README's benchmarks). It ticks at a quarter of the
+ * connections (docs/benchmark-notes.md). It ticks at a quarter of the
  * shorter of the two durations, so a ping or a verdict is at most that late.
  */
 export class KeepAlive {

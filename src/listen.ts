@@ -1,4 +1,4 @@
-import type { RuntimeName } from "./app.ts";
+import type { RuntimeName } from "./runtime.ts";
 
 /** Where the service listens, from `PORT` and `HOST`; the same defaults on every runtime. */
 export interface ListenOptions {

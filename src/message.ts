@@ -5,8 +5,7 @@ import type { WSMessageReceive } from "hono/ws";
  * text frame's UTF-8 itself (Node's `ws`) puts those bytes on the message event
  * as `utf8`, beside `data`; the echo then sends them back as a text frame
  * (`SocketControl.sendText`) instead of decoding them to a string for `send` to
- * encode again. `npm run bench`, large mode (1 MiB, half text) on Node: server
- * CPU per message 2.28x native through a string, 1.12x as bytes.
+ * encode again, which doubled Node's CPU per large message (docs/benchmark-notes.md).
  */
 export class Utf8Text {
   constructor(readonly bytes: Uint8Array<ArrayBuffer>) {}
@@ -65,8 +64,8 @@ export function toEchoPayload(data: EchoMessage): EchoPayload | Promise<EchoPayl
 function bytesOf(view: ArrayBufferView): Uint8Array<ArrayBuffer> {
   // A Node or Bun Buffer is already bytes: passed on as it is, without reading
   // `.buffer`. In Bun (JavaScriptCore) that getter gives a small typed array an
-  // ArrayBuffer object of its own: 37% of the server's CPU in the pipelined
-  // benchmark (`bun --cpu-prof-md`). No runtime hands a WebSocket message over
+  // ArrayBuffer object of its own, a large share of the server's CPU per small
+  // message (docs/benchmark-notes.md). No runtime hands a WebSocket message over
   // shared memory, so a Uint8Array is taken as over an ArrayBuffer.
   if (view instanceof Uint8Array) return view as Uint8Array<ArrayBuffer>;
   if (view.buffer instanceof ArrayBuffer) return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);

@@ -13,7 +13,7 @@
  *
  * @module
  */
-export { createApp, type ServiceConfig } from "./app.ts";
+export { createApp, type ServiceConfig } from "./service.ts";
 export { createEchoApp, type EchoApp } from "./echo-app.ts";
 export { selectSubprotocol } from "./handshake.ts";
 export { createLogger, type LogFields, type Logger } from "./log.ts";

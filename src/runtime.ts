@@ -1,20 +1,18 @@
 import type { Context } from "hono";
 import type { UpgradeWebSocket, WSContext } from "hono/ws";
+import type { EchoOptions } from "./options.ts";
 import type { SocketControl } from "./socket-control.ts";
 
 /** The runtimes ws-echo runs on. */
 export type RuntimeName = "node" | "deno" | "bun" | "workers";
 
 /**
- * What the shared app passes as the second argument of `upgradeWebSocket`:
- * each runtime's helper takes what it can use of it.
+ * What the echo app passes as the second argument of `upgradeWebSocket`: its
+ * settled options, the one copy of them. Each runtime's helper takes what it
+ * can use: the sub-protocols everywhere, the keep-alive interval on Deno (which
+ * pings by itself), and on Node the size limit (`ws` enforces it while reading).
  */
-export interface UpgradeOptions {
-  /** The server's sub-protocols, in preference order (see selectSubprotocol). */
-  protocols: readonly string[];
-  /** ms; Deno pings by itself and needs it at upgrade time. */
-  keepAliveInterval: number;
-}
+export type UpgradeOptions = Readonly<EchoOptions>;
 
 /**
  * Everything runtime-specific the shared app needs, provided by

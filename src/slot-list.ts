@@ -1,9 +1,8 @@
 /**
  * An unordered collection of objects that each carry their own index in it (a
  * field named by the list), for what is held once per open connection: a
- * JavaScript `Set` costs about 54 bytes of heap per entry on Bun (10,000
- * entries, `bun:jsc` `heapStats()` after a full GC), this list an array slot
- * and that field. `add` and `delete` are O(1): a delete moves the last item
+ * JavaScript `Set` entry costs several times what this list does, an array
+ * slot and that field (docs/benchmark-notes.md). `add` and `delete` are O(1): a delete moves the last item
  * into the hole, so the order is not kept.
  */
 export class SlotList<K extends string, T extends Record<K, number>> {

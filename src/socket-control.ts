@@ -5,7 +5,7 @@ import type { EchoMessage } from "./message.ts";
  * What the shared connection logic needs from a runtime's socket beyond Hono's
  * `WSContext` (send, close). Each runtime's entry point builds one from
  * `ws.raw`; an optional member is absent where the runtime cannot do it, and
- * the README's runtime table says what follows from that.
+ * docs/runtime-differences.md says what follows from that.
  */
 export interface SocketControl {
   /**
@@ -49,9 +49,8 @@ export interface PongEvents {
 /**
  * The echo's events also take a message as its data alone. An adapter that is
  * handed the data, not an event (Bun), calls `onData` where present instead of
- * building an event for `onMessage` per message: on Bun about 40 instructions
- * a message (bench/instructions.sh; see the README's benchmarks). So does one
- * whose events carry nothing but the data (Deno, Workers:
+ * building an event for `onMessage` per message, work on the hot path. So does
+ * one whose events carry nothing but the data (Deno, Workers:
  * ./standard-websocket.ts).
  */
 export interface DataEvents {

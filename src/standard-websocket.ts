@@ -1,8 +1,25 @@
 import { WSContext, type WSEvents, type WSReadyState } from "hono/ws";
 import { CLOSE_CODES } from "./close-codes.ts";
 import { LOW_WATER_MARK } from "./flow-control.ts";
+import { subprotocolFor } from "./handshake.ts";
+import type { UpgradeOptions } from "./runtime.ts";
 import type { DataEvents, SocketControl } from "./socket-control.ts";
 import { UNUSED_INIT } from "./unused-init.ts";
+import { isWebSocketUpgrade } from "./upgrade.ts";
+
+/**
+ * The opening of Deno's and Workers' upgrade helpers: undefined when the
+ * request is no WebSocket handshake (checked with `isWebSocketUpgrade`, since
+ * Hono's own helpers compare `Upgrade` to the exact string "websocket"), else
+ * the sub-protocol to answer, null for none.
+ */
+export function standardHandshake(
+  headers: Headers,
+  options: UpgradeOptions | undefined,
+): { protocol: string | null } | undefined {
+  if (!isWebSocketUpgrade(headers)) return undefined;
+  return { protocol: subprotocolFor(headers, options?.subprotocols) ?? null };
+}
 
 /**
  * A standard (WHATWG) server-side WebSocket, the kind Deno's
@@ -12,9 +29,9 @@ import { UNUSED_INIT } from "./unused-init.ts";
  * its init, a control), and the echo's `send` and `readyState` reach the socket
  * straight, not through the init.
  *
- * No `url`: WSContext would parse a URL object for every connection (about
- * 0.25 KiB each on Bun, `BENCH_MODES=conns10k npm run bench`), for what the
- * handler's factory already has as `c.req.url`. Hono's own Deno and Workers
+ * No `url`: WSContext would parse a URL object for every connection, memory
+ * per idle connection (docs/benchmark-notes.md), for what the handler's
+ * factory already has as `c.req.url`. Hono's own Deno and Workers
  * adapters leave it null too: their server sockets have no URL.
  */
 export class StandardContext extends WSContext<WebSocket> implements SocketControl {
@@ -27,9 +44,7 @@ export class StandardContext extends WSContext<WebSocket> implements SocketContr
    * a reading only by what was sent. On Deno a reading is a call into Rust
    * (`op_ws_get_buffered_amount`), and flow control asks after every send:
    * the socket is asked only once this bound passes LOW_WATER_MARK, above
-   * which the answer is exact, as flow control needs. With the one object per
-   * connection, about 350 instructions a message fewer on Deno (15,641–15,892
-   * → 15,113–15,574, bench/instructions.sh; see the README).
+   * which the answer is exact, as flow control needs (docs/benchmark-notes.md).
    */
   #bound = 0;
 
@@ -76,9 +91,7 @@ export function bindStandardWebSocket(ws: StandardContext, events: WSEvents<WebS
   socket.binaryType = "arraybuffer";
   // The echo takes the data alone (`DataEvents`), as on Bun: a standard
   // socket's event never carries `utf8` (see ../message.ts), so `onMessage`
-  // and `messageOf` would only pass `data` on. On Deno about 90 instructions a
-  // message fewer (15,347–15,655 → 15,248–15,353, six runs each, taken in turn;
-  // bench/instructions.sh, see the README).
+  // and `messageOf` would only pass `data` on, at a cost per message.
   const dataEvents: WSEvents<WebSocket> & DataEvents = events;
   if (dataEvents.onData) socket.addEventListener("message", (event) => dataEvents.onData!(event.data, ws));
   else if (events.onMessage) socket.addEventListener("message", (event) => events.onMessage?.(event, ws));

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import type { RuntimeName } from "../src/app.ts";
+import type { RuntimeName } from "../src/runtime.ts";
 
 /**
  * What differs between runtimes, as flags the shared suite reads; they are
@@ -68,7 +68,7 @@ export interface Capabilities {
    * How many fragments one message may have at the default MAX_MESSAGE_BYTES,
    * or false for no count limit. Node's `ws` keeps every fragment apart until
    * the message is whole, so ours bounds their number at
-   * max(16,384, MAX_MESSAGE_BYTES / 64) (src/node/runtime.ts `maxFragments`)
+   * max(16,384, MAX_MESSAGE_BYTES / 64) (src/node/upgrade.ts `maxFragments`)
    * and closes with 1008 past it; Bun, Deno and workerd append each fragment
    * to one buffer, bounded by the size limit alone.
    */
@@ -82,6 +82,14 @@ export interface Capabilities {
    * workerd's own close reply or ours. No upstream issue found.
    */
   closeReplyBehindMessages: "sent" | "dropped";
+  /**
+   * Whether the 101 carries the security headers every other answer carries.
+   * Node: `ws` writes the headers of the app's answer into it; Deno and workerd
+   * send the upgrade Response the middleware added them to. Bun: no, since
+   * `server.upgrade` writes the 101 inside the route's handler, before any
+   * middleware has the answer (src/security-headers.ts).
+   */
+  securityHeadersOn101: boolean;
 }
 
 export interface RuntimeUnderTest {
@@ -117,6 +125,7 @@ export const node: RuntimeUnderTest = {
     deflate: false,
     fragmentLimit: 262_144,
     closeReplyBehindMessages: "sent",
+    securityHeadersOn101: true,
   },
 };
 
@@ -147,6 +156,7 @@ export const deno: RuntimeUnderTest = {
     deflate: false,
     fragmentLimit: false,
     closeReplyBehindMessages: "sent",
+    securityHeadersOn101: true,
   },
 };
 
@@ -168,6 +178,7 @@ export const bun: RuntimeUnderTest = {
     deflate: false,
     fragmentLimit: false,
     closeReplyBehindMessages: "sent",
+    securityHeadersOn101: false,
   },
 };
 
@@ -186,6 +197,7 @@ const workers = {
     deflate: true,
     fragmentLimit: false,
     closeReplyBehindMessages: "dropped",
+    securityHeadersOn101: true,
   },
 } as const;
 

@@ -12,7 +12,7 @@ import {
 import { CLOSE_CODES } from "../close-codes.ts";
 import { subprotocolFor } from "../handshake.ts";
 import { HIGH_WATER_MARK } from "../flow-control.ts";
-import { DEFAULT_OPTIONS, type EchoOptions } from "../options.ts";
+import type { EchoOptions } from "../options.ts";
 import type { EchoRuntime, UpgradeOptions } from "../runtime.ts";
 import type { DataEvents, PongEvents, SocketControl } from "../socket-control.ts";
 import { UNUSED_INIT } from "../unused-init.ts";
@@ -32,7 +32,7 @@ export const upgradeWebSocket: UpgradeWebSocket<BunSocket, UpgradeOptions> = def
   (c, events, options) => {
     const server = getBunServer<Server<SocketData>>(c);
     if (!server) throw new TypeError("Bun.serve must pass its server to app.fetch as the second argument");
-    const protocol = subprotocolFor(c.req.raw.headers, options?.protocols);
+    const protocol = subprotocolFor(c.req.raw.headers, options?.subprotocols);
     const upgraded = server.upgrade(c.req.raw, {
       data: new SocketData(events, protocol ?? null),
       // Without the header Bun answers the client's first offer, spoken or not; an
@@ -48,16 +48,10 @@ export const upgradeWebSocket: UpgradeWebSocket<BunSocket, UpgradeOptions> = def
 /**
  * What each Bun socket carries in `ws.data`: the socket's one WSContext
  * (`hono/bun` builds one per event), with its events, and the echo's
- * SocketControl. One object per connection, its methods on the prototype:
- * memory per idle connection is a target (see the README's benchmarks), and
- * Bun itself keeps about 1.7 KiB per connection. One object where there were
- * four (a data object, a handle, a WSContext and its init), and, in the shared
- * code, no URL object, no flow-control record until needed, no keep-alive
- * record, no `Set` entries and a connection of 12 fields: live JavaScript per
- * connection 955 → 607 → 307 bytes after a full GC (`bun:jsc` `heapStats()`,
- * 10,000 connections; the native's is 73), 10k RSS per connection
- * 1.62 → 1.22 → 1.04–1.08× native (`BENCH_RUNTIMES=bun BENCH_MODES=conns10k
- * BENCH_CONNS_ROUNDS=3 npm run bench`, three runs).
+ * SocketControl. One object per connection where there were four (a data
+ * object, a handle, a WSContext and its init), its methods on the prototype:
+ * memory per idle connection is a target, and Bun itself keeps a good part of
+ * it (docs/benchmark-notes.md).
  *
  * The context's `url` is null, for the reason in ../standard-websocket.ts.
  */
@@ -66,8 +60,8 @@ export class SocketData extends WSContext<BunSocket> implements SocketControl {
   declare raw: BunSocket;
   /**
    * The socket's state kept in JavaScript, so that the echo's `readyState`
-   * and `bufferedAmount` per message cost no call into Bun (about 5 ns each,
-   * 1 % of a streamed message's 0.5 µs): `send` already says how it went.
+   * and `bufferedAmount` per message cost no call into Bun: `send` already
+   * says how it went.
    * The WebSocket API's readyState (0 connecting, 1 open, 2 closing,
    * 3 closed), except -1: open, and the last `send` was queued behind
    * backpressure (only then is the send buffer worth asking about). Bun
@@ -82,9 +76,7 @@ export class SocketData extends WSContext<BunSocket> implements SocketControl {
   }
 
   override send(data: string | ArrayBuffer | Uint8Array<ArrayBuffer>): void {
-    // Bun's `sendText`/`sendBinary`, not `send`, which looks at the type again
-    // inside Bun: about 35 instructions a message fewer (3,311–3,315 → 3,276–3,283
-    // per echo, `C=50 W=4096 PACING=stream bench/instructions.sh`; the native's 3,154–3,173).
+    // Bun's `sendText`/`sendBinary`, not `send`, which looks at the type again inside Bun.
     const sent = typeof data === "string" ? this.raw.sendText(data) : this.raw.sendBinary(data);
     // Bun answers the payload bytes it wrote, -1 when it queued them behind
     // backpressure, and 0 when it dropped the message (past backpressureLimit):
@@ -134,11 +126,17 @@ function isEmpty(data: string | ArrayBuffer | Uint8Array): boolean {
   return (typeof data === "string" ? data.length : data.byteLength) === 0;
 }
 
-/** The `websocket` option of `Bun.serve`, configured from our options. */
+/**
+ * The `websocket` option of `Bun.serve`, configured from the options of the
+ * echo apps it serves (`createEchoApp` or `createApp`): Bun's handlers are
+ * server-wide, so with several apps the largest size limit is Bun's, and each
+ * app's own is enforced by its echo (1009).
+ */
 export function websocketHandler(
-  options: Partial<EchoOptions> = {},
+  ...apps: { readonly settings: Readonly<EchoOptions> }[]
 ): WebSocketHandler<SocketData> {
-  const { maxMessageSize } = { ...DEFAULT_OPTIONS, ...options };
+  if (apps.length === 0) throw new TypeError("websocketHandler needs the echo app(s) it serves, for their options");
+  const maxMessageSize = Math.max(...apps.map((app) => app.settings.maxMessageSize));
   return {
     open: (ws) => {
       const data = ws.data; // a getter into Bun: read once per event
@@ -147,8 +145,7 @@ export function websocketHandler(
     },
     // Binary arrives as a Buffer (a Uint8Array view): passed on as it is (see ../message.ts).
     // The echo takes the data alone (`DataEvents`); other events get a plain `{ data }`,
-    // not a MessageEvent, which costs ~0.8 µs to build in Bun (`npm run bench`,
-    // pipelined, 64 B: server CPU per message 4.6 → 2.5 µs).
+    // not a MessageEvent, which is slow to build in Bun (docs/benchmark-notes.md).
     message: (ws, message) => {
       const data = ws.data;
       const events: WSEvents<BunSocket> & DataEvents = data.events;

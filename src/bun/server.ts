@@ -1,7 +1,7 @@
 // Bun entry point: `bun src/bun/server.ts`.
 import { serveStatic } from "hono/bun";
 import process from "node:process";
-import { createApp } from "../app.ts";
+import { createApp } from "../service.ts";
 import { readListenOptions, readyLine } from "../listen.ts";
 import { createLogger } from "../log.ts";
 import { readOptions } from "../options.ts";
@@ -19,7 +19,7 @@ const app = createApp({
   serveStatic: serveStatic({ root: "./public" }),
 });
 
-const server = Bun.serve({ port, hostname, fetch: app.fetch, websocket: websocketHandler(options) });
+const server = Bun.serve({ port, hostname, fetch: app.fetch, websocket: websocketHandler(app) });
 console.log(readyLine("bun", hostname, server.port ?? port));
 
 const stop = () =>

@@ -1,16 +1,14 @@
 // Deno: `Deno.serve` and `Deno.upgradeWebSocket`, through our own upgrade helper.
 import { getConnInfo } from "hono/deno";
 import { defineWebSocketHelper, type UpgradeWebSocket } from "hono/ws";
-import { subprotocolFor } from "../handshake.ts";
-import { bindStandardWebSocket, StandardContext } from "../standard-websocket.ts";
 import type { EchoRuntime, UpgradeOptions } from "../runtime.ts";
-import { isWebSocketUpgrade } from "../upgrade.ts";
+import { bindStandardWebSocket, StandardContext, standardHandshake } from "../standard-websocket.ts";
 
 /**
  * `upgradeWebSocket` on Hono's `defineWebSocketHelper`, in the shape of
  * `hono/deno`'s. Why not that one: it compares `Upgrade` to the exact string
- * "websocket" (RFC 9110 makes the token case-insensitive), and it answers the
- * client's first sub-protocol whether or not the server speaks it.
+ * "websocket", and it answers the client's first sub-protocol whether or not
+ * the server speaks it (`standardHandshake` does both as the rules say).
  *
  * Deno's WebSocket has no ping method: Deno pings by itself. With
  * `idleTimeout` T (seconds) it sends a ping after T/2 without traffic and
@@ -23,13 +21,14 @@ export const upgradeWebSocket: UpgradeWebSocket<WebSocket, UpgradeOptions> = def
   WebSocket,
   UpgradeOptions
 >((c, events, options) => {
-  if (!isWebSocketUpgrade(c.req.raw.headers)) return;
-  const protocol = subprotocolFor(c.req.raw.headers, options?.protocols);
+  const handshake = standardHandshake(c.req.raw.headers, options);
+  if (!handshake) return;
+  const { protocol } = handshake;
   const { response, socket } = Deno.upgradeWebSocket(c.req.raw, {
     ...(protocol ? { protocol } : {}),
     idleTimeout: (2 * (options?.keepAliveInterval ?? 0)) / 1000,
   });
-  const ws = new StandardContext(socket, protocol ?? null);
+  const ws = new StandardContext(socket, protocol);
   bindStandardWebSocket(ws, events);
   if (events.onOpen) socket.addEventListener("open", (event) => events.onOpen?.(event, ws));
   return response;

@@ -1,6 +1,6 @@
 // Deno entry point: `deno task start`.
 import { serveStatic } from "hono/deno";
-import { createApp } from "../app.ts";
+import { createApp } from "../service.ts";
 import { readListenOptions, readyLine } from "../listen.ts";
 import { createLogger } from "../log.ts";
 import { readOptions } from "../options.ts";

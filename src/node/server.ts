@@ -2,7 +2,7 @@
 import { serve } from "@hono/node-server";
 import { serveStatic } from "@hono/node-server/serve-static";
 import process from "node:process";
-import { createApp } from "../app.ts";
+import { createApp } from "../service.ts";
 import { readListenOptions, readyLine } from "../listen.ts";
 import { createLogger } from "../log.ts";
 import { readOptions } from "../options.ts";
@@ -24,7 +24,7 @@ const server = serve(
   { fetch: app.fetch, port, hostname },
   (info) => console.log(readyLine("node", hostname, info.port)),
 );
-attachWebSocketServer(server, app.fetch, options);
+attachWebSocketServer(server, app.fetch);
 
 const stop = () =>
   shutdown({ stopAccepting: () => server.close(), connections: app.connections, log }).finally(() => process.exit(0));

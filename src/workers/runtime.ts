@@ -1,16 +1,14 @@
 // Cloudflare Workers: `WebSocketPair`, through our own upgrade helper.
 import { getConnInfo } from "hono/cloudflare-workers";
 import { defineWebSocketHelper, type UpgradeWebSocket } from "hono/ws";
-import { subprotocolFor } from "../handshake.ts";
-import { bindStandardWebSocket, StandardContext } from "../standard-websocket.ts";
 import type { EchoRuntime, UpgradeOptions } from "../runtime.ts";
-import { isWebSocketUpgrade } from "../upgrade.ts";
+import { bindStandardWebSocket, StandardContext, standardHandshake } from "../standard-websocket.ts";
 
 /**
  * `upgradeWebSocket` on Hono's `defineWebSocketHelper`, in the shape of
  * `hono/cloudflare-workers`'s. Why not that one: it compares `Upgrade` to the
- * exact string "websocket" (RFC 9110 makes the token case-insensitive), never
- * answers a sub-protocol, leaves the binary type to the compatibility date, and
+ * exact string "websocket" (see `standardHandshake`), never answers a
+ * sub-protocol, leaves the binary type to the compatibility date, and
  * has no `onOpen`. Here `onOpen` runs right after `accept()`, when a
  * `WebSocketPair` socket is already open.
  */
@@ -18,10 +16,11 @@ export const upgradeWebSocket: UpgradeWebSocket<WebSocket, UpgradeOptions> = def
   WebSocket,
   UpgradeOptions
 >((c, events, options) => {
-  if (!isWebSocketUpgrade(c.req.raw.headers)) return;
-  const protocol = subprotocolFor(c.req.raw.headers, options?.protocols);
+  const handshake = standardHandshake(c.req.raw.headers, options);
+  if (!handshake) return;
+  const { protocol } = handshake;
   const { 0: client, 1: server } = new WebSocketPair();
-  const ws = new WorkersContext(server, protocol ?? null);
+  const ws = new WorkersContext(server, protocol);
   bindStandardWebSocket(ws, events);
   server.accept();
   events.onOpen?.(new Event("open"), ws);

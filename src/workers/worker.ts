@@ -4,7 +4,7 @@
 // every other path that has no file.
 // Options come from the Worker's vars (wrangler.toml [vars], or `--var`).
 import { env } from "cloudflare:workers";
-import { createApp } from "../app.ts";
+import { createApp } from "../service.ts";
 import { createLogger } from "../log.ts";
 import { readOptions } from "../options.ts";
 import { runtime } from "./runtime.ts";

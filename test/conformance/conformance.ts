@@ -4,28 +4,18 @@
  * known runtime deviation). A runtime upgrade that fixes or worsens a case
  * shows up as a failing test, not silence.
  */
-import process from "node:process";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { describeOn } from "../harness/describe-on.ts";
 import { missing, type RuntimeUnderTest } from "../runtimes.ts";
 import { CASES } from "./cases.ts";
 import { expectedFor, legOf } from "./expected.ts";
 import { ConformanceServer, DEADLINES } from "./run.ts";
 
 export function describeConformance(rt: RuntimeUnderTest): void {
-  const reason = missing(rt);
-  if (reason && process.env.CI !== "true") {
-    console.warn(`SKIPPED ${reason}`);
-    describe.skip(`conformance: ${rt.label} (runtime missing)`, () => {
-      test("runs", () => {});
-    });
-    return;
-  }
-
-  describe(`conformance: ${rt.label}`, () => {
+  describeOn(`conformance: ${rt.label}`, missing(rt), () => {
     const server = new ConformanceServer(rt);
 
     beforeAll(async () => {
-      if (reason) throw new Error(`CI=true and ${reason}`);
       await server.start();
     }, 120_000);
 

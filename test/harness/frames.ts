@@ -1,7 +1,8 @@
 /**
- * A minimal RFC 6455 frame codec for tests that need to send what a
- * well-behaved client library never would: exact handshake headers, chosen
- * opcodes, masks and fragmentation.
+ * The one RFC 6455 frame codec of the tests and the bench: for tests that need
+ * to send what a well-behaved client library never would (chosen opcodes,
+ * masks, reserved bits and fragmentation), and for the load client, which lays
+ * its frames out in advance (bench/frames.ts).
  */
 import { randomBytes } from "node:crypto";
 
@@ -28,26 +29,52 @@ export interface EncodeOptions {
   mask?: boolean;
 }
 
+/** Bytes of a frame header for a payload of `payloadBytes`. */
+export function headerLength(payloadBytes: number, masked: boolean): number {
+  return 2 + (payloadBytes < 126 ? 0 : payloadBytes < 65536 ? 2 : 8) + (masked ? 4 : 0);
+}
+
+/** Writes a frame header at `at` (with the mask key, if any) and returns where the payload starts. */
+export function writeHeader(
+  target: Buffer,
+  at: number,
+  opcode: number,
+  length: number,
+  mask?: Uint8Array,
+  { fin = true, rsv = 0 }: Omit<EncodeOptions, "mask"> = {},
+): number {
+  target[at] = (fin ? 0x80 : 0) | ((rsv & 0x7) << 4) | (opcode & 0xf);
+  const maskBit = mask ? 0x80 : 0;
+  let pos = at + 2;
+  if (length < 126) target[at + 1] = maskBit | length;
+  else if (length < 65536) {
+    target[at + 1] = maskBit | 126;
+    target.writeUInt16BE(length, pos);
+    pos += 2;
+  } else {
+    target[at + 1] = maskBit | 127;
+    target.writeBigUInt64BE(BigInt(length), pos);
+    pos += 8;
+  }
+  if (mask) {
+    target.set(mask, pos);
+    pos += 4;
+  }
+  return pos;
+}
+
+/** One frame, masked with a fresh key unless `mask` is false. */
 export function encodeFrame(
   opcode: number,
   payload: Uint8Array = new Uint8Array(),
   options: EncodeOptions = {},
 ): Buffer {
-  const { fin = true, rsv = 0, mask = true } = options;
-  const length = payload.length;
-  const lengthBytes = length < 126 ? 0 : length < 65536 ? 2 : 8;
-  const header = Buffer.alloc(2 + lengthBytes + (mask ? 4 : 0));
-  header[0] = (fin ? 0x80 : 0) | ((rsv & 0x7) << 4) | (opcode & 0xf);
-  const lengthCode = length < 126 ? length : length < 65536 ? 126 : 127;
-  header[1] = (mask ? 0x80 : 0) | lengthCode;
-  if (lengthBytes === 2) header.writeUInt16BE(length, 2);
-  if (lengthBytes === 8) header.writeBigUInt64BE(BigInt(length), 2);
-  if (!mask) return Buffer.concat([header, payload]);
-  const key = randomBytes(4);
-  key.copy(header, 2 + lengthBytes);
-  const masked = Buffer.from(payload);
-  for (let i = 0; i < masked.length; i++) masked[i]! ^= key[i & 3]!;
-  return Buffer.concat([header, masked]);
+  const key = options.mask === false ? undefined : randomBytes(4);
+  const frame = Buffer.allocUnsafe(headerLength(payload.length, key !== undefined) + payload.length);
+  const start = writeHeader(frame, 0, opcode, payload.length, key, options);
+  if (key === undefined) frame.set(payload, start);
+  else for (let i = 0; i < payload.length; i++) frame[start + i] = payload[i]! ^ key[i & 3]!;
+  return frame;
 }
 
 /** A close frame's payload: a 2-byte code, then the UTF-8 reason. */

@@ -6,4 +6,4 @@ import { attachWebSocketServer, runtime } from "ws-echo/node";
 
 const options: Partial<EchoOptions> = { ...readOptions({ SUBPROTOCOLS: "chat" }), logLevel: "silent" };
 export const app = new Hono().route("/echo", createEchoApp(runtime, options));
-export const start = () => attachWebSocketServer(serve({ fetch: app.fetch, port: 0 }), app.fetch, options);
+export const start = () => attachWebSocketServer(serve({ fetch: app.fetch, port: 0 }), app.fetch);

@@ -1,7 +1,7 @@
-import { Hono } from "hono";
+import { type Context, Hono, type Next } from "hono";
 import { defineWebSocketHelper, type WSEvents } from "hono/ws";
 import { describe, expect, test } from "vitest";
-import { createApp } from "../../src/app.ts";
+import { createApp } from "../../src/service.ts";
 import { createEchoApp } from "../../src/echo-app.ts";
 import { createLogger } from "../../src/log.ts";
 import { DEFAULT_OPTIONS, type EchoOptions } from "../../src/options.ts";
@@ -39,13 +39,14 @@ const handshake = {
 describe("routing", () => {
   test("a handshake on /ws reaches the runtime's upgrade helper with the echo events and options", async () => {
     const { runtime, seen } = fakeRuntime();
-    const response = await app(runtime, { subprotocols: ["a", "b"], keepAliveInterval: 1234 }).request("/ws", {
-      headers: handshake,
-    });
+    const service = app(runtime, { subprotocols: ["a", "b"], keepAliveInterval: 1234 });
+    const response = await service.request("/ws", { headers: handshake });
     expect(response.headers.get("x-upgraded")).toBe("yes");
     expect(seen).toHaveLength(1);
     expect(typeof seen[0]!.events.onMessage).toBe("function");
-    expect(seen[0]!.options).toEqual({ protocols: ["a", "b"], keepAliveInterval: 1234 });
+    // The app's settled options themselves: the one copy that Node's and Bun's wiring read too.
+    expect(seen[0]!.options).toBe(service.settings);
+    expect(service.settings).toMatchObject({ subprotocols: ["a", "b"], keepAliveInterval: 1234 });
   });
 
   test.each(["GET", "POST", "HEAD", "PUT", "DELETE"])("%s /ws without an upgrade: 426", async (method) => {
@@ -153,4 +154,69 @@ describe("handshake rules", () => {
     expect(response.headers.get("retry-after")).toBe("5");
     expect(seen).toHaveLength(0);
   });
+});
+
+describe("security headers on every answer of createApp", () => {
+  const page = (c: Context, next: Next) => (c.req.path === "/" ? Promise.resolve(c.html("<p>page</p>")) : next());
+  const answers: [string, string, RequestInit?, Partial<EchoOptions>?][] = [
+    ["200 from the test page", "/"],
+    ["200 from /healthz", "/healthz"],
+    ["404", "/missing"],
+    ["404 for Workers' own config file", "/_headers"],
+    ["426 on /ws without a handshake", "/ws"],
+    ["405 for a handshake with POST", "/ws", { method: "POST", headers: handshake }],
+    ["426 for another Sec-WebSocket-Version", "/ws", { headers: { ...handshake, "sec-websocket-version": "8" } }],
+    ["400 for a bad key", "/ws", { headers: { ...handshake, "sec-websocket-key": "short" } }],
+    ["400 for a malformed Host", "/healthz", { headers: { host: "a b" } }],
+    ["403 for a foreign origin", "/ws", { headers: { ...handshake, origin: "https://evil.example" } }, {
+      allowedOrigins: ["https://good.example"],
+    }],
+    ["503 past maxConnections", "/ws", { headers: handshake }, { maxConnections: 0 as number }],
+  ];
+  test.each(answers)("%s", async (_name, path, init, options) => {
+    const service = createApp({
+      runtime: fakeRuntime().runtime,
+      options: { ...DEFAULT_OPTIONS, ...options },
+      log: silent,
+      serveStatic: page,
+    });
+    const response = await service.request(path, init);
+    expect(response.status).toBe(Number(_name.slice(0, 3)));
+    expect(response.headers.get("content-security-policy")).toContain("default-src 'none'");
+    expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+  });
+
+  test("500", async () => {
+    const runtime: EchoRuntime = {
+      ...fakeRuntime().runtime,
+      upgradeWebSocket: defineWebSocketHelper(() => {
+        throw new Error("boom");
+      }),
+    };
+    const response = await createApp({ runtime, options: DEFAULT_OPTIONS, log: silent }).request("/ws", {
+      headers: handshake,
+    });
+    expect(response.status).toBe(500);
+    expect(response.headers.get("content-security-policy")).toContain("default-src 'none'");
+    expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+  });
+
+  test("a 101 whose headers are immutable (Deno's) goes out as the runtime made it", async () => {
+    const upgrade = new Response(null);
+    const frozen = new Headers({ upgrade: "websocket" });
+    frozen.set = () => {
+      throw new TypeError("Headers are immutable.");
+    };
+    Object.defineProperties(upgrade, { status: { value: 101 }, headers: { value: frozen } });
+    const runtime: EchoRuntime = { ...fakeRuntime().runtime, upgradeWebSocket: defineWebSocketHelper(() => upgrade) };
+    const response = await createApp({ runtime, options: DEFAULT_OPTIONS, log: silent }).request("/ws", {
+      headers: handshake,
+    });
+    expect(response).toBe(upgrade);
+  });
+});
+
+test("createEchoApp settles its options once, the defaults filled in", () => {
+  const echo = createEchoApp(fakeRuntime().runtime, { maxMessageSize: 32 * 1024 * 1024 });
+  expect(echo.settings).toEqual({ ...DEFAULT_OPTIONS, maxMessageSize: 32 * 1024 * 1024 });
 });
