@@ -6,21 +6,12 @@
  */
 import { describe, expect, test } from "vitest";
 import { EchoClient } from "./harness/client.ts";
-import { closePayload, encodeFrame, type Frame, Opcode } from "./harness/frames.ts";
+import { closePayload, encodeFrame, fragments, type Frame, Opcode } from "./harness/frames.ts";
+import { pattern, utf8 } from "./harness/payloads.ts";
 import { RawWebSocket } from "./harness/raw.ts";
 import type { RuntimeUnderTest } from "./runtimes.ts";
 
 const MiB = 1024 * 1024;
-
-/** `bytes` as one message of fragments of `size` bytes, every frame masked, in one buffer. */
-export function fragmented(opcode: number, bytes: Buffer, size: number): Buffer {
-  const frames: Buffer[] = [];
-  for (let at = 0; at === 0 || at < bytes.length; at += size) {
-    const last = at + size >= bytes.length;
-    frames.push(encodeFrame(at === 0 ? opcode : Opcode.continuation, bytes.subarray(at, at + size), { fin: last }));
-  }
-  return Buffer.concat(frames);
-}
 
 /** The next whole message from the server, joining its fragments if it sent any. */
 async function nextMessage(socket: RawWebSocket, ms: number, what: string): Promise<Frame> {
@@ -34,14 +25,6 @@ async function nextMessage(socket: RawWebSocket, ms: number, what: string): Prom
   return { ...first, fin: true, payload: Buffer.concat(parts) };
 }
 
-/** Valid UTF-8 of exactly `size` bytes with 1- to 4-byte characters, so 64-byte fragments split code points. */
-function utf8(size: number): Buffer {
-  const unit = Buffer.from("aé€😀"); // 10 bytes
-  const bytes = Buffer.alloc(size, "z");
-  for (let at = 0; at + unit.length <= size; at += unit.length) unit.copy(bytes, at);
-  return bytes;
-}
-
 export function describeMessageShapes(rt: RuntimeUnderTest, port: () => number): void {
   const { fragmentLimit, closeReplyBehindMessages } = rt.capabilities;
   describe("message shapes (issue #32)", () => {
@@ -49,8 +32,8 @@ export function describeMessageShapes(rt: RuntimeUnderTest, port: () => number):
       test(`a 4 MiB ${type} message in 64-byte fragments is echoed whole`, async () => {
         const { socket } = await RawWebSocket.open(port());
         try {
-          const message = type === "text" ? utf8(4 * MiB) : Buffer.from(utf8(4 * MiB).map((b, i) => b ^ i));
-          socket.send(fragmented(opcode, message, 64));
+          const message = type === "text" ? utf8(4 * MiB) : pattern(4 * MiB, 32);
+          socket.send(Buffer.concat(fragments(opcode, message, 64)));
           const echo = await nextMessage(socket, 30_000, `the echo of 65,536 ${type} fragments`);
           expect(echo.opcode).toBe(opcode);
           expect(echo.payload.length).toBe(message.length);
@@ -71,7 +54,7 @@ export function describeMessageShapes(rt: RuntimeUnderTest, port: () => number):
         const message = Buffer.alloc(count, "f");
         const { socket } = await RawWebSocket.open(port());
         try {
-          socket.send(fragmented(Opcode.binary, message, 1));
+          socket.send(Buffer.concat(fragments(Opcode.binary, message, 1)));
           if (fragmentLimit) {
             const frame = await socket.nextFrame(30_000, `the close after ${count} fragments`);
             expect(frame.opcode).toBe(Opcode.close);

@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { connect } from "node:net";
-import { closePayload, encodeFrame, type Frame, Opcode } from "../harness/frames.ts";
+import { closePayload, encodeFrame, fragments, type Frame, Opcode } from "../harness/frames.ts";
 import { pattern, utf8 } from "../harness/payloads.ts";
 import { RawWebSocket } from "../harness/raw.ts";
 import { sleep, within } from "../harness/deadline.ts";
@@ -127,17 +127,6 @@ const madeCase = (
     });
   },
 });
-
-/** One message as fragments of `size` bytes. */
-function fragments(opcode: number, bytes: Buffer, size: number): Buffer[] {
-  const out: Buffer[] = [];
-  for (let at = 0; at === 0 || at < bytes.length; at += size) {
-    out.push(frame(at === 0 ? opcode : Opcode.continuation, bytes.subarray(at, at + size), {
-      fin: at + size >= bytes.length,
-    }));
-  }
-  return out;
-}
 
 /**
  * The status of the answer to a hand-written GET, read up to the end of the

@@ -77,6 +77,16 @@ export function encodeFrame(
   return frame;
 }
 
+/** One message as masked frames of `size` payload bytes each (the first carries `opcode`, the last `fin`). */
+export function fragments(opcode: number, bytes: Uint8Array, size: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let at = 0; at === 0 || at < bytes.length; at += size) {
+    const last = at + size >= bytes.length;
+    out.push(encodeFrame(at === 0 ? opcode : Opcode.continuation, bytes.subarray(at, at + size), { fin: last }));
+  }
+  return out;
+}
+
 /** A close frame's payload: a 2-byte code, then the UTF-8 reason. */
 export function closePayload(code: number, reason = ""): Buffer {
   const payload = Buffer.alloc(2 + Buffer.byteLength(reason));
