@@ -1,7 +1,10 @@
 // Deno: `Deno.serve` and `Deno.upgradeWebSocket`, through our own upgrade helper.
 import { getConnInfo } from "hono/deno";
 import { defineWebSocketHelper, type UpgradeWebSocket } from "hono/ws";
+import { Buffer } from "node:buffer";
+import process from "node:process";
 import { subprotocolFor } from "../handshake.ts";
+import { processMetricsOf } from "../metrics.ts";
 import { bindStandardWebSocket, StandardContext } from "../standard-websocket.ts";
 import type { EchoRuntime, UpgradeOptions } from "../runtime.ts";
 import { isWebSocketUpgrade } from "../upgrade.ts";
@@ -41,4 +44,6 @@ export const runtime: EchoRuntime = {
   upgradeWebSocket,
   socketControl: (ws) => ws as StandardContext,
   remoteAddress: (c) => getConnInfo(c).remote.address,
+  processMetrics: processMetricsOf(process),
+  utf8Length: (text) => Buffer.byteLength(text),
 };

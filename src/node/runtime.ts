@@ -3,10 +3,12 @@ import type { ServerType } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { defineWebSocketHelper, type UpgradeWebSocket, WSContext, type WSContextInit, type WSEvents } from "hono/ws";
 import { type IncomingMessage, type Server, STATUS_CODES } from "node:http";
+import process from "node:process";
 import type { Duplex } from "node:stream";
 import { type RawData, WebSocket, WebSocketServer } from "ws";
 import { selectSubprotocol } from "../handshake.ts";
 import type { EchoMessageEvent } from "../message.ts";
+import { processMetricsOf } from "../metrics.ts";
 import { DEFAULT_OPTIONS, type EchoOptions } from "../options.ts";
 import type { EchoRuntime, UpgradeOptions } from "../runtime.ts";
 import type { PongEvents, SocketControl } from "../socket-control.ts";
@@ -223,4 +225,6 @@ export const runtime: EchoRuntime = {
   upgradeWebSocket,
   socketControl: ({ raw }) => raw as EchoSocket,
   remoteAddress: (c) => getConnInfo(c).remote.address,
+  // Text arrives as its UTF-8 bytes here (TextMessage): no utf8Length needed.
+  processMetrics: processMetricsOf(process),
 };
