@@ -81,6 +81,12 @@ export interface Capabilities {
    * message before the close is answered). No upstream issue found.
    */
   closeReplyBehindMessages: "sent" | "dropped";
+  /**
+   * Whether /metrics has the process's own `process_*` metrics (CPU, memory,
+   * start time, from node:process). A Worker has no process of its own to
+   * tell of: workerd runs many isolates in one process.
+   */
+  processMetrics: boolean;
 }
 
 export interface RuntimeUnderTest {
@@ -116,6 +122,7 @@ export const node: RuntimeUnderTest = {
     deflate: false,
     fragmentLimit: 262_144,
     closeReplyBehindMessages: "sent",
+    processMetrics: true,
   },
 };
 
@@ -146,6 +153,7 @@ export const deno: RuntimeUnderTest = {
     deflate: false,
     fragmentLimit: false,
     closeReplyBehindMessages: "sent",
+    processMetrics: true,
   },
 };
 
@@ -167,6 +175,7 @@ export const bun: RuntimeUnderTest = {
     deflate: false,
     fragmentLimit: false,
     closeReplyBehindMessages: "sent",
+    processMetrics: true,
   },
 };
 
@@ -185,6 +194,7 @@ const workers = {
     deflate: true,
     fragmentLimit: false,
     closeReplyBehindMessages: "dropped",
+    processMetrics: false,
   },
 } as const;
 
