@@ -1,5 +1,6 @@
 import { expect, test } from "vitest";
 import { ConnectionRegistry } from "../../src/connections.ts";
+import { FlowControl, HIGH_WATER_MARK } from "../../src/flow-control.ts";
 import {
   closeCodeLabel,
   EchoMetrics,
@@ -143,4 +144,26 @@ test("utf8Length is exact for 1- to 4-byte characters, short and long", () => {
   for (const text of ["", "a", "é", "€", "😀", "aé€😀", "x".repeat(70_000) + "😀é", "€".repeat(30_000)]) {
     expect(utf8Length(text), JSON.stringify(text.slice(0, 8))).toBe(new TextEncoder().encode(text).byteLength);
   }
+});
+
+test("flow control counts a pause once, not every send while paused", () => {
+  const counts = { flowControlPauses: 0 };
+  let buffered = HIGH_WATER_MARK + 1;
+  const control = {
+    get bufferedAmount() {
+      return buffered;
+    },
+    close() {},
+    terminate() {},
+    pause() {},
+    resume() {},
+  };
+  const flow = new FlowControl(control, counts);
+  expect(flow.afterSend()).toBe("paused");
+  expect(flow.afterSend()).toBe("paused");
+  expect(counts.flowControlPauses).toBe(1);
+  buffered = 0;
+  flow.stop();
+  expect(flow.afterSend()).toBeUndefined();
+  expect(counts.flowControlPauses).toBe(1);
 });
