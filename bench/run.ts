@@ -20,6 +20,9 @@
  *
  *   BENCH_OURS_ENV  options for our server only, e.g. "LOG_LEVEL=silent,KEEP_ALIVE_INTERVAL_MS=0", to
  *                   measure what a feature costs; unset, every option is at its default
+ *   BENCH_NATIVE_OURS_ENV  when set, the "native" side is our own server with these options instead of the
+ *                   runtime's native echo, so ours/native is one setting against another: e.g.
+ *                   "METRICS=off" measures what metrics cost (ours with them on, the default)
  */
 import { type ChildProcess, execFileSync, fork } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -83,14 +86,21 @@ const config = {
   seconds: number("BENCH_SECONDS", 0.5, 0.1, 600),
   warmup: number("BENCH_WARMUP", 1, 0, 60),
   clients: number("BENCH_CLIENTS", 1, 1, 16),
-  oursEnv: Object.fromEntries(
-    (process.env.BENCH_OURS_ENV ?? "").split(",").map((s) => s.trim()).filter(Boolean).map((pair) => {
+  oursEnv: envList("BENCH_OURS_ENV") ?? {},
+  nativeOursEnv: envList("BENCH_NATIVE_OURS_ENV"),
+};
+
+function envList(name: string): Record<string, string> | undefined {
+  const raw = process.env[name];
+  if (raw === undefined) return undefined;
+  return Object.fromEntries(
+    raw.split(",").map((s) => s.trim()).filter(Boolean).map((pair) => {
       const at = pair.indexOf("=");
-      if (at < 1) throw new Error(`BENCH_OURS_ENV: "${pair}" is not NAME=value`);
+      if (at < 1) throw new Error(`${name}: "${pair}" is not NAME=value`);
       return [pair.slice(0, at), pair.slice(at + 1)];
     }),
-  ) as Record<string, string>,
-};
+  );
+}
 
 // ---- the client processes -------------------------------------------------------------------------------
 
@@ -346,7 +356,9 @@ async function run(clients: Clients, results: Results): Promise<void> {
         const servers: Server[] = [];
         const open = new Set<Target>();
         try {
-          for (const target of TARGETS) servers.push(await startServer(runtime, target, config.oursEnv));
+          for (const target of TARGETS) {
+            servers.push(await startServer(runtime, target, config.oursEnv, undefined, config.nativeOursEnv));
+          }
           log(
             `${runtime} ${mode}: pair ${pair} of ${pairs}, ours pid ${servers[0]!.pid}, native pid ${servers[1]!.pid}`,
           );
@@ -384,7 +396,7 @@ async function run(clients: Clients, results: Results): Promise<void> {
           // A fresh server each time, so the memory measured is these connections' alone.
           let server: Server | undefined;
           try {
-            server = await startServer(runtime, target, config.oursEnv);
+            server = await startServer(runtime, target, config.oursEnv, undefined, config.nativeOursEnv);
             await sample(clients, server, mode, round, results);
           } catch (error) {
             ((results[runtime] ??= {})[mode] ??= { ours: [], native: [] })[target].push({

@@ -71,11 +71,14 @@ export async function startServer(
   target: Target,
   oursEnv: Record<string, string> = {},
   timeoutMs = 60_000,
+  /** BENCH_NATIVE_OURS_ENV: the "native" side is our server with these options (see run.ts). */
+  nativeOursEnv?: Record<string, string>,
 ): Promise<Server> {
   const port = await freePort();
-  const [command, ...args] = COMMANDS[runtime][target];
+  const baseline = target === "native" && nativeOursEnv !== undefined;
+  const [command, ...args] = COMMANDS[runtime][baseline ? "ours" : target];
   const child = spawn(command!, args, {
-    env: serverEnv(target, oursEnv, port),
+    env: baseline ? serverEnv("ours", nativeOursEnv, port) : serverEnv(target, oursEnv, port),
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });

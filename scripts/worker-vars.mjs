@@ -11,6 +11,8 @@ export const OPTION_VARS = [
   "SUBPROTOCOLS",
   "MAX_CONNECTIONS",
   "LOG_LEVEL",
+  "METRICS",
+  "METRICS_TOKEN",
 ];
 
 /** The option variables set in this process's environment. */

@@ -1,3 +1,4 @@
+import type { MessageCounts } from "./metrics.ts";
 import { SlotList } from "./slot-list.ts";
 
 /** One open WebSocket, as the registry sees it. */
@@ -7,6 +8,8 @@ export interface OpenConnection {
   registrySlot: number;
   /** Starts the closing handshake with this code and reason. */
   close(code: number, reason: string): void;
+  /** Adds its message counts so far to `totals` (for /metrics, see ./metrics.ts). */
+  countInto?(totals: MessageCounts): void;
 }
 
 /**
@@ -28,6 +31,11 @@ export class ConnectionRegistry {
   delete(connection: OpenConnection): void {
     if (!this.#open.delete(connection) || this.#open.size > 0) return;
     for (const wake of this.#waiters.splice(0)) wake();
+  }
+
+  /** The open connections now (a copy). */
+  list(): readonly OpenConnection[] {
+    return this.#open.snapshot();
   }
 
   /** Closes every open connection; resolves when all have closed. */

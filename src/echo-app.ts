@@ -4,6 +4,7 @@ import { createEchoEvents } from "./echo.ts";
 import { refuseHandshake } from "./handshake.ts";
 import { KeepAlive } from "./keep-alive.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { EchoMetrics } from "./metrics.ts";
 import { DEFAULT_OPTIONS, type EchoOptions } from "./options.ts";
 import type { EchoRuntime } from "./runtime.ts";
 import { isWebSocketUpgrade } from "./upgrade.ts";
@@ -18,6 +19,8 @@ export interface EchoApp extends Hono {
    * and Bun reads them from here (see `websocketHandler` in ws-echo/bun).
    */
   readonly settings: Readonly<EchoOptions>;
+  /** Its counters for `/metrics` (./metrics.ts); undefined with `metrics: false` (METRICS=off). */
+  readonly metrics: EchoMetrics | undefined;
 }
 
 /**
@@ -41,17 +44,25 @@ export function createEchoApp(
   const settings: Readonly<EchoOptions> = { ...DEFAULT_OPTIONS, ...options };
   const connections = new ConnectionRegistry();
   const keepAlive = new KeepAlive({ interval: settings.keepAliveInterval, timeout: settings.keepAliveTimeout });
-  const context = { options: settings, connections, keepAlive, log, control: runtime.socketControl };
+  const metrics = settings.metrics
+    ? new EchoMetrics(connections, { process: runtime.processMetrics, utf8Length: runtime.utf8Length })
+    : undefined;
+  const context = { options: settings, connections, keepAlive, log, metrics, control: runtime.socketControl };
   const app = new Hono();
   app.all(
     "/ws",
     async (c, next) => {
       if (!isWebSocketUpgrade(c.req.raw.headers)) {
+        metrics?.refused(426);
         return c.text("This endpoint speaks WebSocket only.\n", 426, { Upgrade: "websocket", Connection: "Upgrade" });
       }
-      if (c.req.method !== "GET") return c.text("A WebSocket handshake is a GET.\n", 405, { Allow: "GET" });
+      if (c.req.method !== "GET") {
+        metrics?.refused(405);
+        return c.text("A WebSocket handshake is a GET.\n", 405, { Allow: "GET" });
+      }
       const refusal = refuseHandshake(c.req.raw.headers, settings, connections.size);
       if (refusal) {
+        metrics?.refused(refusal.status);
         log.debug("ws refused", { status: refusal.status, reason: refusal.reason });
         return c.text(`${refusal.reason}\n`, refusal.status, refusal.headers);
       }
@@ -59,5 +70,5 @@ export function createEchoApp(
     },
     runtime.upgradeWebSocket((c) => createEchoEvents(context, runtime.remoteAddress?.(c)), settings),
   );
-  return Object.assign(app, { connections, settings });
+  return Object.assign(app, { connections, settings, metrics });
 }

@@ -4,6 +4,7 @@ import type { ConnectionRegistry, OpenConnection } from "./connections.ts";
 import { FlowControl } from "./flow-control.ts";
 import { type KeepAlive, KeptAlive } from "./keep-alive.ts";
 import type { Logger } from "./log.ts";
+import type { EchoMetrics, MessageCounts } from "./metrics.ts";
 import {
   type EchoMessage,
   type EchoMessageEvent,
@@ -23,6 +24,8 @@ export interface EchoContext {
   /** Pings every connection of the app on one timer. */
   keepAlive: KeepAlive;
   log: Logger;
+  /** The app's counters for /metrics; absent with METRICS=off. */
+  metrics?: EchoMetrics | undefined;
   /** The runtime's extra abilities for this socket (its entry point provides them). */
   control(ws: WSContext): SocketControl;
 }
@@ -70,7 +73,8 @@ class EchoConnection extends KeptAlive implements WSEvents, PongEvents, DataEven
   readonly #context: EchoContext;
   /** Kept only until the open log line. */
   #remoteAddress: string | undefined;
-  readonly #openedAt = Date.now();
+  /** `performance.now()` when the handshake was accepted: the handshake's start, then the connection's. */
+  readonly #openedAt = performance.now();
   #binaryMessages = 0;
   #textMessages = 0;
   #bytes = 0;
@@ -99,6 +103,7 @@ class EchoConnection extends KeptAlive implements WSEvents, PongEvents, DataEven
     this.#control = control;
     if (control.ping) keepAlive.watch(this);
     connections.add(this);
+    this.#context.metrics?.opened((performance.now() - this.#openedAt) / 1000);
     log.info("ws open", { id: this.id, remote: this.#remoteAddress, protocol: ws.protocol || undefined });
     this.#remoteAddress = undefined;
     return control;
@@ -120,6 +125,7 @@ class EchoConnection extends KeptAlive implements WSEvents, PongEvents, DataEven
       // #queue. This is the hot path (docs/benchmark-notes.md).
       if (typeof data === "string") {
         this.#textMessages++;
+        this.#context.metrics?.receivedText(data);
         // Most text is under a third of the limit, which its length alone tells (see
         // `exceeds`), so most strings skip the call.
         if (data.length * 3 > max && exceeds(data, max)) return this.#tooBig(ws, max);
@@ -141,8 +147,11 @@ class EchoConnection extends KeptAlive implements WSEvents, PongEvents, DataEven
 
   /** A message of another shape: UTF-8 text bytes (Node), a Blob (Workers), another view. */
   #otherMessage(data: Exclude<EchoMessage, string | Uint8Array | ArrayBuffer>, ws: WSContext, max: number): void {
-    if (data instanceof Utf8Text) this.#textMessages++;
-    else {
+    if (data instanceof Utf8Text) {
+      this.#textMessages++;
+      const metrics = this.#context.metrics;
+      if (metrics) metrics.textBytes += data.bytes.byteLength;
+    } else {
       this.#binaryMessages++;
       this.#bytes += data instanceof Blob ? data.size : data.byteLength;
     }
@@ -176,11 +185,13 @@ class EchoConnection extends KeptAlive implements WSEvents, PongEvents, DataEven
     keepAlive.unwatch(this);
     this.#uncommon?.flow?.stop();
     connections.delete(this);
+    const code = this.timedOut ? CLOSE.abnormal : event.code;
+    this.#context.metrics?.closed(code, this);
     log.info("ws close", {
       id: this.id,
-      code: this.timedOut ? CLOSE.abnormal : event.code,
+      code,
       reason: event.reason || undefined,
-      durationMs: Date.now() - this.#openedAt,
+      durationMs: Math.round(performance.now() - this.#openedAt),
       messages: this.#textMessages + this.#binaryMessages,
       textMessages: this.#textMessages,
       bytes: this.#bytes,
@@ -201,12 +212,21 @@ class EchoConnection extends KeptAlive implements WSEvents, PongEvents, DataEven
     }
   }
 
+  /** Its message counts, for /metrics: the ones its close log line reports. */
+  countInto(totals: MessageCounts): void {
+    totals.textMessages += this.#textMessages;
+    totals.binaryMessages += this.#binaryMessages;
+    totals.binaryBytes += this.#bytes;
+  }
+
   protected sendPing(): void {
     this.#control!.ping!(); // watched only where the runtime can ping
   }
 
   /** No pong within KEEP_ALIVE_TIMEOUT_MS of a ping: the peer is gone, no closing handshake. */
   onKeepAliveTimeout(): void {
+    const metrics = this.#context.metrics;
+    if (metrics) metrics.keepAliveTimeouts++;
     this.#context.log.info("ws keep-alive timeout", { id: this.id, timeoutMs: this.#context.options.keepAliveTimeout });
     this.#control?.terminate();
   }
@@ -233,7 +253,7 @@ class EchoConnection extends KeptAlive implements WSEvents, PongEvents, DataEven
     let flow = this.#uncommon?.flow;
     if (flow === undefined) {
       if (!FlowControl.needed(control)) return;
-      flow = (this.#uncommon ??= {}).flow = new FlowControl(control);
+      flow = (this.#uncommon ??= {}).flow = new FlowControl(control, this.#context.metrics);
     }
     if (flow.afterSend() === "close") {
       ws.close(CLOSE.policyViolation, "send buffer full: the client is not reading");
@@ -241,6 +261,8 @@ class EchoConnection extends KeptAlive implements WSEvents, PongEvents, DataEven
   }
 
   #fail(ws: WSContext, error: unknown): void {
+    const metrics = this.#context.metrics;
+    if (metrics) metrics.errors++;
     this.#context.log.error("ws echo failed", {
       id: this.id,
       error: error instanceof Error ? error.stack ?? error.message : String(error),

@@ -30,9 +30,12 @@ export class FlowControl {
 
   #control: SocketControl;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Counts each pause (for /metrics). */
+  #counts: { flowControlPauses: number } | undefined;
 
-  constructor(control: SocketControl) {
+  constructor(control: SocketControl, counts?: { flowControlPauses: number }) {
     this.#control = control;
+    this.#counts = counts;
   }
 
   /** Call after each send: says whether the connection paused, or must close. */
@@ -42,6 +45,7 @@ export class FlowControl {
     const { pause, resume } = this.#control;
     if (!pause || !resume) return "close";
     pause.call(this.#control);
+    if (this.#counts) this.#counts.flowControlPauses++;
     const check = () => {
       if (this.#control.bufferedAmount > LOW_WATER_MARK) {
         this.#timer = setTimeout(check, DRAIN_POLL_MS);

@@ -17,6 +17,15 @@ export { createApp, type ServiceConfig } from "./service.ts";
 export { createEchoApp, type EchoApp } from "./echo-app.ts";
 export { selectSubprotocol } from "./handshake.ts";
 export { createLogger, type LogFields, type Logger } from "./log.ts";
+export {
+  EchoMetrics,
+  mergeSnapshots,
+  type MetricsSnapshot,
+  type ProcessMetrics,
+  PROMETHEUS_CONTENT_TYPE,
+  prometheusText,
+} from "./metrics.ts";
+export { metricsAuth, metricsHandler } from "./metrics-route.ts";
 export { DEFAULT_OPTIONS, type EchoOptions, LOG_LEVELS, type LogLevel, OptionError, readOptions } from "./options.ts";
 export type { EchoRuntime, RuntimeName, UpgradeOptions } from "./runtime.ts";
 export type { SocketControl } from "./socket-control.ts";

@@ -17,6 +17,10 @@ export interface EchoOptions {
   /** Open WebSockets at most; past it a handshake gets 503 with Retry-After. */
   maxConnections: number;
   logLevel: LogLevel;
+  /** Whether `GET /metrics` answers (Prometheus text format); off: 404. */
+  metrics: boolean;
+  /** When set, `/metrics` wants `Authorization: Bearer <token>` (401 otherwise). */
+  metricsToken?: string | undefined;
 }
 
 /** Log levels, from most to least verbose; `silent` logs nothing. */
@@ -36,6 +40,7 @@ export const DEFAULT_OPTIONS: Readonly<EchoOptions> = {
   subprotocols: [],
   maxConnections: 20_000,
   logLevel: "info",
+  metrics: true,
 };
 
 /** Where each option comes from in the environment, and what it accepts. */
@@ -87,6 +92,19 @@ export function readOptions(env: Env): EchoOptions {
       throw new OptionError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${level}"`);
     }
     options.logLevel = level as LogLevel;
+  }
+  const metrics = text(env, "METRICS");
+  if (metrics !== undefined) {
+    if (metrics !== "on" && metrics !== "off") throw new OptionError(`METRICS must be on or off, got "${metrics}"`);
+    options.metrics = metrics === "on";
+  }
+  const token = text(env, "METRICS_TOKEN");
+  if (token !== undefined) {
+    // What a bearer token may be (RFC 6750 §2.1, b64token), so that a client can send it.
+    if (!/^[A-Za-z0-9\-._~+/]+=*$/.test(token)) {
+      throw new OptionError("METRICS_TOKEN must be a bearer token: letters, digits and -._~+/, then any =");
+    }
+    options.metricsToken = token;
   }
   return options;
 }

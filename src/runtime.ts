@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { UpgradeWebSocket, WSContext } from "hono/ws";
+import type { ProcessMetricsSource } from "./metrics.ts";
 import type { EchoOptions } from "./options.ts";
 import type { SocketControl } from "./socket-control.ts";
 
@@ -27,4 +28,11 @@ export interface EchoRuntime {
   socketControl(ws: WSContext): SocketControl;
   /** The peer's address for the connection log, where the runtime tells it. */
   remoteAddress?(c: Context): string | undefined;
+  /** The process's CPU and memory for /metrics; absent on Workers, which have no process to tell of. */
+  processMetrics?: ProcessMetricsSource;
+  /**
+   * The UTF-8 length of a received text message, where the runtime has a native
+   * one (Bun, Deno: `Buffer.byteLength`); else ./metrics.ts `utf8Length`.
+   */
+  utf8Length?(text: string): number;
 }

@@ -2,9 +2,11 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { createEchoApp, type EchoApp } from "./echo-app.ts";
 import { malformedHost } from "./handshake.ts";
 import type { Logger } from "./log.ts";
+import { metricsAuth, metricsHandler } from "./metrics-route.ts";
 import type { EchoOptions } from "./options.ts";
 import type { EchoRuntime } from "./runtime.ts";
 import { securityHeaders } from "./security-headers.ts";
+import { isWebSocketUpgrade } from "./upgrade.ts";
 
 /** What `createApp` needs: a runtime, the options and a logger, and where static files come from. */
 export interface ServiceConfig {
@@ -35,11 +37,16 @@ export function createApp({ runtime, options, log, serveStatic }: ServiceConfig)
   // the same, including the ones Bun hands over with a relative URL ("/ws")
   // when their Host is malformed, so that they match no route.
   app.use("*", async (c, next) => {
-    if (malformedHost(c.req.raw.headers)) return c.text("Bad Request: malformed Host\n", 400);
+    if (malformedHost(c.req.raw.headers)) {
+      if (isWebSocketUpgrade(c.req.raw.headers)) echo.metrics?.refused(400);
+      return c.text("Bad Request: malformed Host\n", 400);
+    }
     await next();
   });
   // `connections`: this process's open WebSockets (on Workers: this isolate's).
   app.get("/healthz", (c) => c.json({ status: "ok", runtime: runtime.name, connections: echo.connections.size }));
+  // Prometheus metrics (./metrics.ts); METRICS=off leaves the path to the 404 below.
+  if (echo.metrics) app.get("/metrics", metricsAuth(options.metricsToken), metricsHandler(echo.metrics));
   app.route("/", echo);
   if (serveStatic) app.use("*", serveStatic);
   app.notFound((c) => c.text("Not Found\n", 404));

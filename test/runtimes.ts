@@ -90,6 +90,11 @@ export interface Capabilities {
    * middleware has the answer (src/security-headers.ts).
    */
   securityHeadersOn101: boolean;
+   * Whether /metrics has the process's own `process_*` metrics (CPU, memory,
+   * start time, from node:process). A Worker has no process of its own to
+   * tell of: workerd runs many isolates in one process.
+   */
+  processMetrics: boolean;
 }
 
 export interface RuntimeUnderTest {
@@ -126,6 +131,7 @@ export const node: RuntimeUnderTest = {
     fragmentLimit: 262_144,
     closeReplyBehindMessages: "sent",
     securityHeadersOn101: true,
+    processMetrics: true,
   },
 };
 
@@ -157,6 +163,7 @@ export const deno: RuntimeUnderTest = {
     fragmentLimit: false,
     closeReplyBehindMessages: "sent",
     securityHeadersOn101: true,
+    processMetrics: true,
   },
 };
 
@@ -179,6 +186,7 @@ export const bun: RuntimeUnderTest = {
     fragmentLimit: false,
     closeReplyBehindMessages: "sent",
     securityHeadersOn101: false,
+    processMetrics: true,
   },
 };
 
@@ -198,6 +206,7 @@ const workers = {
     fragmentLimit: false,
     closeReplyBehindMessages: "dropped",
     securityHeadersOn101: true,
+    processMetrics: false,
   },
 } as const;
 

@@ -9,9 +9,12 @@ import {
   type WSMessageReceive,
   type WSReadyState,
 } from "hono/ws";
+import { Buffer } from "node:buffer";
+import process from "node:process";
 import { CLOSE_CODES } from "../close-codes.ts";
 import { subprotocolFor } from "../handshake.ts";
 import { HIGH_WATER_MARK } from "../flow-control.ts";
+import { processMetricsOf } from "../metrics.ts";
 import type { EchoOptions } from "../options.ts";
 import type { EchoRuntime, UpgradeOptions } from "../runtime.ts";
 import type { DataEvents, PongEvents, SocketControl } from "../socket-control.ts";
@@ -174,4 +177,6 @@ export const runtime: EchoRuntime = {
   upgradeWebSocket,
   socketControl: (ws) => ws as SocketData,
   remoteAddress: (c) => getConnInfo(c).remote.address,
+  processMetrics: processMetricsOf(process),
+  utf8Length: (text) => Buffer.byteLength(text),
 };

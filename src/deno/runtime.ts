@@ -1,6 +1,9 @@
 // Deno: `Deno.serve` and `Deno.upgradeWebSocket`, through our own upgrade helper.
 import { getConnInfo } from "hono/deno";
 import { defineWebSocketHelper, type UpgradeWebSocket } from "hono/ws";
+import { Buffer } from "node:buffer";
+import process from "node:process";
+import { processMetricsOf } from "../metrics.ts";
 import type { EchoRuntime, UpgradeOptions } from "../runtime.ts";
 import { bindStandardWebSocket, StandardContext, standardHandshake } from "../standard-websocket.ts";
 
@@ -40,4 +43,6 @@ export const runtime: EchoRuntime = {
   upgradeWebSocket,
   socketControl: (ws) => ws as StandardContext,
   remoteAddress: (c) => getConnInfo(c).remote.address,
+  processMetrics: processMetricsOf(process),
+  utf8Length: (text) => Buffer.byteLength(text),
 };

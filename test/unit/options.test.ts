@@ -11,6 +11,7 @@ test("an empty environment gives the documented defaults", () => {
     subprotocols: [],
     maxConnections: 20_000,
     logLevel: "info",
+    metrics: true,
   });
 });
 
@@ -23,6 +24,8 @@ test("every variable is read", () => {
     SUBPROTOCOLS: "chat.v2, chat",
     MAX_CONNECTIONS: "3",
     LOG_LEVEL: "warn",
+    METRICS: "off",
+    METRICS_TOKEN: "s3cret-Token_~+/==",
   })).toEqual({
     keepAliveInterval: 200,
     keepAliveTimeout: 100,
@@ -31,6 +34,8 @@ test("every variable is read", () => {
     subprotocols: ["chat.v2", "chat"],
     maxConnections: 3,
     logLevel: "warn",
+    metrics: false,
+    metricsToken: "s3cret-Token_~+/==",
   });
 });
 
@@ -42,6 +47,15 @@ test.each([
   ["LOG_LEVEL", "loud", /LOG_LEVEL must be one of debug, info, warn, error, silent/],
   ["ALLOWED_ORIGINS", "example.com", /ALLOWED_ORIGINS must list origins like https:\/\/example.com/],
   ["SUBPROTOCOLS", "a b", /SUBPROTOCOLS must be comma-separated tokens/],
+  ["METRICS", "yes", /METRICS must be on or off, got "yes"/],
+  ["METRICS_TOKEN", "two words", /METRICS_TOKEN must be a bearer token/],
+  ["METRICS_TOKEN", "=abc", /METRICS_TOKEN must be a bearer token/],
 ])("%s=%j fails, naming the option and what it accepts", (name, value, message) => {
   expect(() => readOptions({ [name]: value })).toThrow(message);
+});
+
+test("METRICS=on keeps /metrics; an unset METRICS_TOKEN leaves it open", () => {
+  const options = readOptions({ METRICS: "on" });
+  expect(options.metrics).toBe(true);
+  expect(options.metricsToken).toBeUndefined();
 });
