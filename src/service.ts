@@ -54,5 +54,5 @@ export function createApp({ runtime, options, log, serveStatic }: ServiceConfig)
     log.error("request failed", { method: c.req.method, path: c.req.path, error: error.stack ?? error.message });
     return c.text("Internal Server Error\n", 500);
   });
-  return Object.assign(app, { connections: echo.connections, settings: echo.settings });
+  return Object.assign(app, { connections: echo.connections, settings: echo.settings, metrics: echo.metrics });
 }

@@ -90,6 +90,7 @@ export interface Capabilities {
    * middleware has the answer (src/security-headers.ts).
    */
   securityHeadersOn101: boolean;
+  /**
    * Whether /metrics has the process's own `process_*` metrics (CPU, memory,
    * start time, from node:process). A Worker has no process of its own to
    * tell of: workerd runs many isolates in one process.
