@@ -11,6 +11,11 @@ export const OPTION_VARS = [
   "SUBPROTOCOLS",
   "MAX_CONNECTIONS",
   "LOG_LEVEL",
+  "MAX_CONNECTIONS_PER_CLIENT",
+  "TRUSTED_PROXIES",
+  "HANDSHAKE_TIMEOUT_MS",
+  "MAX_MESSAGES_PER_SECOND",
+  "IDLE_TIMEOUT_MS",
 ];
 
 /** The option variables set in this process's environment. */

@@ -3,10 +3,14 @@ import { ConnectionRegistry } from "./connections.ts";
 import { createEchoEvents } from "./echo.ts";
 import { refuseHandshake } from "./handshake.ts";
 import { KeepAlive } from "./keep-alive.ts";
+import { Limits } from "./limits.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { DEFAULT_OPTIONS, type EchoOptions } from "./options.ts";
 import type { EchoRuntime } from "./runtime.ts";
 import { isWebSocketUpgrade } from "./upgrade.ts";
+
+/** Where the handshake check leaves the client's address for the connection (Hono's context variables). */
+const CLIENT = "wsEchoClient";
 
 /** The echo endpoint's Hono app, with its open connections. */
 export interface EchoApp extends Hono {
@@ -35,7 +39,8 @@ export function createEchoApp(
   const settings: EchoOptions = { ...DEFAULT_OPTIONS, ...options };
   const connections = new ConnectionRegistry();
   const keepAlive = new KeepAlive({ interval: settings.keepAliveInterval, timeout: settings.keepAliveTimeout });
-  const context = { options: settings, connections, keepAlive, log, control: runtime.socketControl };
+  const limits = new Limits(settings);
+  const context = { options: settings, connections, keepAlive, log, control: runtime.socketControl, limits };
   const app = new Hono();
   app.all(
     "/ws",
@@ -44,14 +49,19 @@ export function createEchoApp(
         return c.text("This endpoint speaks WebSocket only.\n", 426, { Upgrade: "websocket", Connection: "Upgrade" });
       }
       if (c.req.method !== "GET") return c.text("A WebSocket handshake is a GET.\n", 405, { Allow: "GET" });
-      const refusal = refuseHandshake(c.req.raw.headers, settings, connections.size);
+      // The client's address only where a limit or TRUSTED_PROXIES needs it (see ./limits.ts).
+      const client = limits.resolvesClients
+        ? limits.clientOf(runtime.remoteAddress?.(c), c.req.raw.headers)
+        : undefined;
+      if (client !== undefined) c.set(CLIENT as never, client as never);
+      const refusal = refuseHandshake(c.req.raw.headers, settings, connections.size) ?? limits.refuse(client);
       if (refusal) {
         log.debug("ws refused", { status: refusal.status, reason: refusal.reason });
         return c.text(`${refusal.reason}\n`, refusal.status, refusal.headers);
       }
       await next();
     },
-    runtime.upgradeWebSocket((c) => createEchoEvents(context, runtime.remoteAddress?.(c)), {
+    runtime.upgradeWebSocket((c) => createEchoEvents(context, c.get(CLIENT as never) ?? runtime.remoteAddress?.(c)), {
       protocols: settings.subprotocols,
       keepAliveInterval: settings.keepAliveInterval,
     }),

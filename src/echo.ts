@@ -3,6 +3,7 @@ import { CLOSE_CODES as CLOSE, closeReply } from "./close-codes.ts";
 import type { ConnectionRegistry, OpenConnection } from "./connections.ts";
 import { FlowControl } from "./flow-control.ts";
 import { type KeepAlive, KeptAlive } from "./keep-alive.ts";
+import type { ConnectionLimits, IdleOwner, Limits } from "./limits.ts";
 import type { Logger } from "./log.ts";
 import {
   type EchoMessage,
@@ -25,6 +26,8 @@ export interface EchoContext {
   log: Logger;
   /** The runtime's extra abilities for this socket (its entry point provides them). */
   control(ws: WSContext): SocketControl;
+  /** The abuse limits (./limits.ts); absent: none. */
+  limits?: Limits;
 }
 
 let lastId = 0;
@@ -51,6 +54,12 @@ interface Uncommon {
    * order is the receive order even when one conversion is asynchronous.
    */
   pending?: Promise<void>;
+  /**
+   * Made at open when MAX_MESSAGES_PER_SECOND or IDLE_TIMEOUT_MS is set: its
+   * presence sends every message through #queue, where it is counted, so the
+   * message path without limits is unchanged.
+   */
+  limits?: ConnectionLimits;
 }
 
 /**
@@ -64,11 +73,11 @@ interface Uncommon {
  * (`bun:jsc` `heapStats()` over 100,000 objects), so what only a few
  * connections use waits in `Uncommon`.
  */
-class EchoConnection extends KeptAlive implements WSEvents, PongEvents, DataEvents, OpenConnection {
+class EchoConnection extends KeptAlive implements WSEvents, PongEvents, DataEvents, OpenConnection, IdleOwner {
   readonly id = ++lastId;
   registrySlot = -1;
   readonly #context: EchoContext;
-  /** Kept only until the open log line. */
+  /** The client's address: kept only until the open log line, or until close under a per-client limit. */
   #remoteAddress: string | undefined;
   readonly #openedAt = Date.now();
   #binaryMessages = 0;
@@ -100,7 +109,10 @@ class EchoConnection extends KeptAlive implements WSEvents, PongEvents, DataEven
     if (control.ping) keepAlive.watch(this);
     connections.add(this);
     log.info("ws open", { id: this.id, remote: this.#remoteAddress, protocol: ws.protocol || undefined });
-    this.#remoteAddress = undefined;
+    const limits = this.#context.limits;
+    const state = limits?.open(this, this.#remoteAddress);
+    if (state !== undefined) (this.#uncommon ??= {}).limits = state;
+    if (limits?.clients === undefined) this.#remoteAddress = undefined;
     return control;
   }
 
@@ -161,6 +173,8 @@ class EchoConnection extends KeptAlive implements WSEvents, PongEvents, DataEven
    * after it, so the echo order is the receive order.
    */
   #queue(payload: EchoPayload | Promise<EchoPayload>, ws: WSContext): void {
+    const limits = this.#uncommon?.limits;
+    if (limits !== undefined && !limits.admit()) return this.#overRate(ws);
     if (this.#uncommon?.pending === undefined && !(payload instanceof Promise)) return this.#send(ws, payload);
     const uncommon = this.#uncommon ??= {};
     const sent: Promise<void> = (uncommon.pending ?? Promise.resolve())
@@ -177,11 +191,32 @@ class EchoConnection extends KeptAlive implements WSEvents, PongEvents, DataEven
     ws.close(CLOSE.messageTooBig, `message exceeds ${max} bytes`);
   }
 
+  /** Over MAX_MESSAGES_PER_SECOND: this message and any after it are not echoed. */
+  #overRate(ws: WSContext): void {
+    if (ws.readyState !== 1) return;
+    const reason = this.#context.limits!.rateReason;
+    this.#context.log.info("ws rate limit", { id: this.id, reason });
+    ws.close(CLOSE.policyViolation, reason);
+  }
+
+  /**
+   * No message for IDLE_TIMEOUT_MS: 1001 Going Away, the server leaving a
+   * connection it no longer serves (as on shutdown), not 1000, which says the
+   * conversation reached its end (docs/security.md).
+   */
+  onIdleTimeout(): void {
+    const timeoutMs = this.#context.options.idleTimeout;
+    this.#context.log.info("ws idle timeout", { id: this.id, timeoutMs });
+    this.#control?.close(CLOSE.goingAway, `no message for ${timeoutMs} ms (IDLE_TIMEOUT_MS)`);
+  }
+
   onClose(event: CloseEvent, ws: WSContext): void {
     const { connections, keepAlive, log } = this.#context;
     keepAlive.unwatch(this);
     this.#uncommon?.flow?.stop();
     connections.delete(this);
+    // Released only if counted: a connection that never opened was not.
+    if (this.#control !== undefined) this.#context.limits?.close(this.#uncommon?.limits, this.#remoteAddress);
     log.info("ws close", {
       id: this.id,
       code: this.timedOut ? CLOSE.abnormal : event.code,

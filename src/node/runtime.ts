@@ -10,6 +10,7 @@ import type { EchoMessageEvent } from "../message.ts";
 import { DEFAULT_OPTIONS, type EchoOptions } from "../options.ts";
 import type { EchoRuntime, UpgradeOptions } from "../runtime.ts";
 import type { PongEvents, SocketControl } from "../socket-control.ts";
+import { applyHandshakeTimeout } from "./handshake-timeout.ts";
 import { toRequest } from "./request.ts";
 
 /**
@@ -61,7 +62,7 @@ export function attachWebSocketServer(
   fetch: (request: Request, env: NodeEnv) => Response | Promise<Response>,
   options: Partial<EchoOptions> = {},
 ): WebSocketServer {
-  const { maxMessageSize, subprotocols } = { ...DEFAULT_OPTIONS, ...options };
+  const { maxMessageSize, subprotocols, handshakeTimeout } = { ...DEFAULT_OPTIONS, ...options };
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: maxMessageSize,
@@ -76,6 +77,7 @@ export function attachWebSocketServer(
   });
   // HTTP/1.1 is where the upgrade mechanism lives (RFC 6455 §4.1); `serve()` makes an http.Server by default.
   const http = server as Server;
+  applyHandshakeTimeout(http, handshakeTimeout);
   http.on("upgrade", async (incoming: IncomingMessage, socket: Duplex, head: Buffer) => {
     // A reset during the handshake concerns this socket only. A module-level
     // function: a closure here would keep this scope (the Request, its headers)
