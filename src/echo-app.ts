@@ -54,7 +54,7 @@ export function createEchoApp(
         ? limits.clientOf(runtime.remoteAddress?.(c), c.req.raw.headers)
         : undefined;
       if (client !== undefined) c.set(CLIENT as never, client as never);
-      const refusal = refuseHandshake(c.req.raw.headers, settings, connections.size) ?? limits.refuse(client);
+      const refusal = refuseHandshake(c.req.raw.headers, settings, connections.size) ?? limits.admit(client);
       if (refusal) {
         log.debug("ws refused", { status: refusal.status, reason: refusal.reason });
         return c.text(`${refusal.reason}\n`, refusal.status, refusal.headers);

@@ -215,8 +215,7 @@ class EchoConnection extends KeptAlive implements WSEvents, PongEvents, DataEven
     keepAlive.unwatch(this);
     this.#uncommon?.flow?.stop();
     connections.delete(this);
-    // Released only if counted: a connection that never opened was not.
-    if (this.#control !== undefined) this.#context.limits?.close(this.#uncommon?.limits, this.#remoteAddress);
+    this.#context.limits?.close(this.#uncommon?.limits, this.#remoteAddress, this.#control !== undefined);
     log.info("ws close", {
       id: this.id,
       code: this.timedOut ? CLOSE.abnormal : event.code,

@@ -26,43 +26,96 @@ export type LimitOptions = Pick<
   "maxConnectionsPerClient" | "trustedProxies" | "maxMessagesPerSecond" | "idleTimeout"
 >;
 
-/** Open connections per client address, for MAX_CONNECTIONS_PER_CLIENT. */
+/**
+ * How long a handshake accepted for a client counts against it before its
+ * connection opens. On Deno the open event comes only after the 101 is on
+ * the wire, so counting open connections alone let 50 parallel handshakes
+ * from one address all pass a limit of 5; an accepted handshake is therefore
+ * counted at once. One that never becomes a connection (the client left
+ * mid-upgrade, the runtime refused the upgrade after our checks) fires no
+ * event that would release it, so its count lapses after this long.
+ */
+export const PENDING_HANDSHAKE_MS = 10_000;
+
+interface ClientCount {
+  open: number;
+  /** Handshakes accepted whose connection has not opened yet. */
+  pending: number;
+  /** When the newest of those was accepted: all of them lapse PENDING_HANDSHAKE_MS later. */
+  pendingAt: number;
+}
+
+/** Connections per client address, for MAX_CONNECTIONS_PER_CLIENT: open ones and accepted handshakes. */
 export class ClientConnections {
   readonly #max: number;
-  readonly #open = new Map<string, number>();
+  readonly #counts = new Map<string, ClientCount>();
+  #sweptAt = 0;
 
   constructor(max: number) {
     this.#max = max;
   }
 
-  /** How many connections `client` has open. */
-  count(client: string): number {
-    return this.#open.get(client) ?? 0;
+  /** What counts against `client` at `now`: its open connections and its handshakes not yet lapsed. */
+  count(client: string, now = Date.now()): number {
+    const count = this.#counts.get(client);
+    if (count === undefined) return 0;
+    return count.open + (now - count.pendingAt < PENDING_HANDSHAKE_MS ? count.pending : 0);
   }
 
-  /** Clients with at least one open connection; an address with none takes no memory. */
+  /** Clients with something counted; an address with nothing takes no memory once swept. */
   get clients(): number {
-    return this.#open.size;
+    return this.#counts.size;
   }
 
-  /** 429 with Retry-After when `client` already has the maximum open. */
-  refuse(client: string): Refusal | undefined {
-    if (this.count(client) < this.#max) return undefined;
-    return {
-      status: 429,
-      reason: `too many connections from ${client} (MAX_CONNECTIONS_PER_CLIENT ${this.#max})`,
-      headers: { "Retry-After": String(RETRY_AFTER_SECONDS) },
-    };
+  /** 429 with Retry-After when `client` is at the maximum; otherwise the handshake is counted (`reserve`). */
+  admit(client: string, now = Date.now()): Refusal | undefined {
+    if (this.count(client, now) >= this.#max) {
+      return {
+        status: 429,
+        reason: `too many connections from ${client} (MAX_CONNECTIONS_PER_CLIENT ${this.#max})`,
+        headers: { "Retry-After": String(RETRY_AFTER_SECONDS) },
+      };
+    }
+    this.#reserve(client, now);
+    return undefined;
   }
 
-  add(client: string): void {
-    this.#open.set(client, this.count(client) + 1);
+  #reserve(client: string, now: number): void {
+    this.#sweep(now);
+    const count = this.#counts.get(client);
+    if (count === undefined) this.#counts.set(client, { open: 0, pending: 1, pendingAt: now });
+    else {
+      count.pending = now - count.pendingAt < PENDING_HANDSHAKE_MS ? count.pending + 1 : 1;
+      count.pendingAt = now;
+    }
   }
 
-  delete(client: string): void {
-    const left = this.count(client) - 1;
-    if (left > 0) this.#open.set(client, left);
-    else this.#open.delete(client);
+  /** The connection of an accepted handshake opened. */
+  opened(client: string): void {
+    const count = this.#counts.get(client);
+    if (count === undefined) this.#counts.set(client, { open: 1, pending: 0, pendingAt: 0 });
+    else {
+      count.open++;
+      if (count.pending > 0) count.pending--;
+    }
+  }
+
+  /** The connection closed; `wasOpen` false when it closed before opening (its handshake still counted). */
+  closed(client: string, wasOpen: boolean): void {
+    const count = this.#counts.get(client);
+    if (count === undefined) return;
+    if (wasOpen) count.open = Math.max(0, count.open - 1);
+    else if (count.pending > 0) count.pending--;
+    if (count.open === 0 && count.pending === 0) this.#counts.delete(client);
+  }
+
+  /** Drops clients left with nothing but lapsed handshakes, at most once per PENDING_HANDSHAKE_MS. */
+  #sweep(now: number): void {
+    if (now - this.#sweptAt < PENDING_HANDSHAKE_MS) return;
+    this.#sweptAt = now;
+    for (const [client, count] of this.#counts) {
+      if (count.open === 0 && now - count.pendingAt >= PENDING_HANDSHAKE_MS) this.#counts.delete(client);
+    }
   }
 }
 
@@ -206,16 +259,17 @@ export class Limits {
   }
 
   /**
-   * 429 when the client is at MAX_CONNECTIONS_PER_CLIENT. A client whose
-   * address the runtime does not tell is not limited (see docs/security.md).
+   * 429 when the client is at MAX_CONNECTIONS_PER_CLIENT; otherwise the
+   * handshake counts for it from now on. A client whose address the runtime
+   * does not tell is not limited (see docs/security.md).
    */
-  refuse(client: string | undefined): Refusal | undefined {
-    return client === undefined ? undefined : this.clients?.refuse(client);
+  admit(client: string | undefined): Refusal | undefined {
+    return client === undefined ? undefined : this.clients?.admit(client);
   }
 
-  /** A connection opened: counted for its client; its per-connection state, if a limit needs one. */
+  /** A connection opened; its per-connection state, if a limit needs one. */
   open(owner: IdleOwner, client: string | undefined): ConnectionLimits | undefined {
-    if (client !== undefined) this.clients?.add(client);
+    if (client !== undefined) this.clients?.opened(client);
     if (this.#rate === 0 && this.#idle === undefined) return undefined;
     const now = Date.now();
     const state = new ConnectionLimits(owner, this.#rate > 0 ? new TokenBucket(this.#rate, now) : undefined, now);
@@ -223,9 +277,9 @@ export class Limits {
     return state;
   }
 
-  /** A connection closed: what `open` counted and watched is released. */
-  close(state: ConnectionLimits | undefined, client: string | undefined): void {
-    if (client !== undefined) this.clients?.delete(client);
+  /** A connection closed (`wasOpen` false: before it opened): what it counted and watched is released. */
+  close(state: ConnectionLimits | undefined, client: string | undefined, wasOpen: boolean): void {
+    if (client !== undefined) this.clients?.closed(client, wasOpen);
     if (state !== undefined) this.#idle?.unwatch(state);
   }
 

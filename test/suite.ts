@@ -14,6 +14,7 @@ import { serverProcess } from "./harness/proc.ts";
 import { get, rawRequest, RawWebSocket } from "./harness/raw.ts";
 import { type ServerProcess, startServer } from "./harness/server-process.ts";
 import { describeMessageShapes } from "./message-shapes.ts";
+import { describeLimits } from "./limits.ts";
 import { describeMount } from "./mount.ts";
 import { describeProduction } from "./production.ts";
 import { missing, type RuntimeUnderTest } from "./runtimes.ts";
@@ -393,5 +394,6 @@ export function describeRuntime(rt: RuntimeUnderTest): void {
 
     describeProduction(rt, reason && `CI=true and ${reason}`);
     describeMount(rt, reason && `CI=true and ${reason}`);
+    describeLimits(rt, reason && `CI=true and ${reason}`);
   });
 }

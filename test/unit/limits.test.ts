@@ -5,22 +5,55 @@ import { createEchoEvents, type EchoContext } from "../../src/echo.ts";
 import { KeepAlive } from "../../src/keep-alive.ts";
 import { createLogger } from "../../src/log.ts";
 import { DEFAULT_OPTIONS, type EchoOptions } from "../../src/options.ts";
-import { ClientConnections, ConnectionLimits, IdleSweep, Limits, TokenBucket } from "../../src/limits.ts";
+import {
+  ClientConnections,
+  ConnectionLimits,
+  IdleSweep,
+  Limits,
+  PENDING_HANDSHAKE_MS,
+  TokenBucket,
+} from "../../src/limits.ts";
 
 const defaults = { maxConnectionsPerClient: 0, trustedProxies: [], maxMessagesPerSecond: 0, idleTimeout: 0 };
 
-test("per client: the connection past the maximum gets 429 with Retry-After; others and freed slots pass", () => {
+test("per client: past the maximum 429 with Retry-After; other clients and freed slots pass", () => {
   const clients = new ClientConnections(2);
-  clients.add("a");
-  expect(clients.refuse("a")).toBeUndefined();
-  clients.add("a");
-  expect(clients.refuse("a")).toMatchObject({ status: 429, headers: { "Retry-After": "5" } });
-  expect(clients.refuse("a")!.reason).toMatch(/MAX_CONNECTIONS_PER_CLIENT 2/);
-  expect(clients.refuse("b")).toBeUndefined();
-  clients.delete("a");
-  expect(clients.refuse("a")).toBeUndefined();
-  clients.delete("a");
-  expect(clients.clients).toBe(0); // an address with no connection takes no memory
+  expect(clients.admit("a", 0)).toBeUndefined();
+  clients.opened("a");
+  expect(clients.admit("a", 0)).toBeUndefined();
+  clients.opened("a");
+  expect(clients.admit("a", 0)).toMatchObject({ status: 429, headers: { "Retry-After": "5" } });
+  expect(clients.admit("a", 0)!.reason).toMatch(/MAX_CONNECTIONS_PER_CLIENT 2/);
+  expect(clients.admit("b", 0)).toBeUndefined();
+  clients.closed("a", true);
+  expect(clients.admit("a", 0)).toBeUndefined();
+  clients.opened("a");
+  clients.closed("a", true);
+  clients.closed("a", true);
+  clients.closed("b", false); // its handshake never became a connection
+  expect(clients.clients).toBe(0); // an address with nothing counted takes no memory
+});
+
+test("per client: an accepted handshake counts before its connection opens, so parallel handshakes cannot overshoot", () => {
+  const clients = new ClientConnections(5);
+  const answers = Array.from({ length: 50 }, () => clients.admit("a", 0)?.status ?? 101);
+  expect(answers.filter((status) => status === 101)).toHaveLength(5);
+  expect(answers.filter((status) => status === 429)).toHaveLength(45);
+});
+
+test(`per client: a handshake that never opens stops counting after ${PENDING_HANDSHAKE_MS} ms`, () => {
+  const clients = new ClientConnections(1);
+  expect(clients.admit("a", 0)).toBeUndefined();
+  expect(clients.admit("a", PENDING_HANDSHAKE_MS - 1)?.status).toBe(429);
+  expect(clients.admit("a", PENDING_HANDSHAKE_MS)).toBeUndefined();
+  // ...but one that opens late is still counted as open.
+  clients.opened("a");
+  expect(clients.admit("a", 3 * PENDING_HANDSHAKE_MS)?.status).toBe(429);
+  // Addresses left with only lapsed handshakes are swept away.
+  for (let i = 0; i < 100; i++) clients.admit(`leaked ${i}`, 3 * PENDING_HANDSHAKE_MS);
+  expect(clients.clients).toBe(101);
+  clients.admit("b", 5 * PENDING_HANDSHAKE_MS);
+  expect(clients.clients).toBe(2); // "a" (open) and "b"
 });
 
 test("the token bucket: a burst of `rate`, then `rate` a second", () => {
@@ -79,20 +112,21 @@ test("idle: a message restarts the clock", () => {
 test("an app's limits: nothing per connection at the defaults", () => {
   const limits = new Limits(defaults);
   expect(limits.resolvesClients).toBe(false);
-  expect(limits.refuse("127.0.0.1")).toBeUndefined();
+  expect(limits.admit("127.0.0.1")).toBeUndefined();
   expect(limits.open({ onIdleTimeout() {} }, "127.0.0.1")).toBeUndefined();
   expect(vi.getTimerCount()).toBe(0);
 });
 
 test("an app's limits: counts per client, rate per connection, released at close", () => {
   const limits = new Limits({ ...defaults, maxConnectionsPerClient: 1, maxMessagesPerSecond: 2, idleTimeout: 1000 });
+  expect(limits.admit("127.0.0.1")).toBeUndefined();
   const state = limits.open({ onIdleTimeout() {} }, "127.0.0.1")!;
-  expect(limits.refuse("127.0.0.1")?.status).toBe(429);
-  expect(limits.refuse(undefined)).toBeUndefined(); // no address known: not limited
+  expect(limits.admit("127.0.0.1")?.status).toBe(429);
+  expect(limits.admit(undefined)).toBeUndefined(); // no address known: not limited
   expect([state.admit(), state.admit(), state.admit()]).toEqual([true, true, false]);
   expect(limits.rateReason).toBe("message rate over MAX_MESSAGES_PER_SECOND (2/s)");
-  limits.close(state, "127.0.0.1");
-  expect(limits.refuse("127.0.0.1")).toBeUndefined();
+  limits.close(state, "127.0.0.1", true);
+  expect(limits.admit("127.0.0.1")).toBeUndefined();
   expect(vi.getTimerCount()).toBe(0);
 });
 
@@ -145,20 +179,22 @@ test("the echo over the rate: 1008 naming the limit, and nothing more echoed", (
 
 test("the echo when idle: 1001 naming IDLE_TIMEOUT_MS; the client's count released at close", () => {
   const { ws, closes, ctx, limits } = echoWithLimits({ idleTimeout: 400, maxConnectionsPerClient: 1 });
+  expect(limits.admit("127.0.0.1")).toBeUndefined();
   const events = createEchoEvents(ctx, "127.0.0.1");
   events.onOpen!(new Event("open"), ws);
-  expect(limits.refuse("127.0.0.1")?.status).toBe(429);
+  expect(limits.admit("127.0.0.1")?.status).toBe(429);
   vi.advanceTimersByTime(700);
   expect(closes).toEqual([[1001, "no message for 400 ms (IDLE_TIMEOUT_MS)"]]);
   events.onClose!(closeEvent(1001), ws);
-  expect(limits.refuse("127.0.0.1")).toBeUndefined();
+  expect(limits.admit("127.0.0.1")).toBeUndefined();
   expect(vi.getTimerCount()).toBe(0);
 });
 
-test("a connection that closes without having opened releases nothing it did not count", () => {
-  const { ws, ctx, limits } = echoWithLimits({ maxConnectionsPerClient: 1 });
-  const other = createEchoEvents(ctx, "127.0.0.1");
-  other.onOpen!(new Event("open"), ws);
+test("a connection that closes before it opened releases its handshake's count, not an open one's", () => {
+  const { ws, ctx, limits } = echoWithLimits({ maxConnectionsPerClient: 2 });
+  limits.admit("127.0.0.1");
+  createEchoEvents(ctx, "127.0.0.1").onOpen!(new Event("open"), ws);
+  limits.admit("127.0.0.1");
   createEchoEvents(ctx, "127.0.0.1").onClose!(closeEvent(1006), ws);
   expect(limits.clients!.count("127.0.0.1")).toBe(1);
 });
