@@ -13,6 +13,11 @@ export const OPTION_VARS = [
   "LOG_LEVEL",
   "METRICS",
   "METRICS_TOKEN",
+  "MAX_CONNECTIONS_PER_CLIENT",
+  "TRUSTED_PROXIES",
+  "HANDSHAKE_TIMEOUT_MS",
+  "MAX_MESSAGES_PER_SECOND",
+  "IDLE_TIMEOUT_MS",
 ];
 
 /** The option variables set in this process's environment. */

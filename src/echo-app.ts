@@ -3,11 +3,15 @@ import { ConnectionRegistry } from "./connections.ts";
 import { createEchoEvents } from "./echo.ts";
 import { refuseHandshake } from "./handshake.ts";
 import { KeepAlive } from "./keep-alive.ts";
+import { Limits } from "./limits.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { EchoMetrics } from "./metrics.ts";
 import { DEFAULT_OPTIONS, type EchoOptions } from "./options.ts";
 import type { EchoRuntime } from "./runtime.ts";
 import { isWebSocketUpgrade } from "./upgrade.ts";
+
+/** Where the handshake check leaves the client's address for the connection (Hono's context variables). */
+const CLIENT = "wsEchoClient";
 
 /** The echo endpoint's Hono app, with its open connections and its options. */
 export interface EchoApp extends Hono {
@@ -47,7 +51,8 @@ export function createEchoApp(
   const metrics = settings.metrics
     ? new EchoMetrics(connections, { process: runtime.processMetrics, utf8Length: runtime.utf8Length })
     : undefined;
-  const context = { options: settings, connections, keepAlive, log, metrics, control: runtime.socketControl };
+  const limits = new Limits(settings);
+  const context = { options: settings, connections, keepAlive, log, metrics, control: runtime.socketControl, limits };
   const app = new Hono();
   app.all(
     "/ws",
@@ -60,7 +65,12 @@ export function createEchoApp(
         metrics?.refused(405);
         return c.text("A WebSocket handshake is a GET.\n", 405, { Allow: "GET" });
       }
-      const refusal = refuseHandshake(c.req.raw.headers, settings, connections.size);
+      // The client's address only where a limit or TRUSTED_PROXIES needs it (see ./limits.ts).
+      const client = limits.resolvesClients
+        ? limits.clientOf(runtime.remoteAddress?.(c), c.req.raw.headers)
+        : undefined;
+      if (client !== undefined) c.set(CLIENT as never, client as never);
+      const refusal = refuseHandshake(c.req.raw.headers, settings, connections.size) ?? limits.admit(client);
       if (refusal) {
         metrics?.refused(refusal.status);
         log.debug("ws refused", { status: refusal.status, reason: refusal.reason });
@@ -68,7 +78,10 @@ export function createEchoApp(
       }
       await next();
     },
-    runtime.upgradeWebSocket((c) => createEchoEvents(context, runtime.remoteAddress?.(c)), settings),
+    runtime.upgradeWebSocket(
+      (c) => createEchoEvents(context, c.get(CLIENT as never) ?? runtime.remoteAddress?.(c)),
+      settings,
+    ),
   );
   return Object.assign(app, { connections, settings, metrics });
 }

@@ -3,6 +3,7 @@ import { CLOSE_CODES as CLOSE, closeReply } from "./close-codes.ts";
 import type { ConnectionRegistry, OpenConnection } from "./connections.ts";
 import { FlowControl } from "./flow-control.ts";
 import { type KeepAlive, KeptAlive } from "./keep-alive.ts";
+import type { ConnectionLimits, IdleOwner, Limits } from "./limits.ts";
 import type { Logger } from "./log.ts";
 import type { EchoMetrics, MessageCounts } from "./metrics.ts";
 import {
@@ -28,6 +29,8 @@ export interface EchoContext {
   metrics?: EchoMetrics | undefined;
   /** The runtime's extra abilities for this socket (its entry point provides them). */
   control(ws: WSContext): SocketControl;
+  /** The abuse limits (./limits.ts); absent: none. */
+  limits?: Limits;
 }
 
 let lastId = 0;
@@ -54,6 +57,12 @@ interface Uncommon {
    * order is the receive order even when one conversion is asynchronous.
    */
   pending?: Promise<void>;
+  /**
+   * Made at open when MAX_MESSAGES_PER_SECOND or IDLE_TIMEOUT_MS is set: its
+   * presence sends every message through #queue, where it is counted, so the
+   * message path without limits is unchanged.
+   */
+  limits?: ConnectionLimits;
 }
 
 /**
@@ -67,11 +76,11 @@ interface Uncommon {
  * (test/bun/connection-size.bun-test.ts holds it to that), so what only a few
  * connections use waits in `Uncommon`.
  */
-class EchoConnection extends KeptAlive implements WSEvents, PongEvents, DataEvents, OpenConnection {
+class EchoConnection extends KeptAlive implements WSEvents, PongEvents, DataEvents, OpenConnection, IdleOwner {
   readonly id = ++lastId;
   registrySlot = -1;
   readonly #context: EchoContext;
-  /** Kept only until the open log line. */
+  /** The client's address: kept only until the open log line, or until close under a per-client limit. */
   #remoteAddress: string | undefined;
   /** `performance.now()` when the handshake was accepted: the handshake's start, then the connection's. */
   readonly #openedAt = performance.now();
@@ -105,7 +114,10 @@ class EchoConnection extends KeptAlive implements WSEvents, PongEvents, DataEven
     connections.add(this);
     this.#context.metrics?.opened((performance.now() - this.#openedAt) / 1000);
     log.info("ws open", { id: this.id, remote: this.#remoteAddress, protocol: ws.protocol || undefined });
-    this.#remoteAddress = undefined;
+    const limits = this.#context.limits;
+    const state = limits?.open(this, this.#remoteAddress);
+    if (state !== undefined) (this.#uncommon ??= {}).limits = state;
+    if (limits?.clients === undefined) this.#remoteAddress = undefined;
     return control;
   }
 
@@ -164,6 +176,8 @@ class EchoConnection extends KeptAlive implements WSEvents, PongEvents, DataEven
    * after it, so the echo order is the receive order.
    */
   #queue(payload: EchoPayload | Promise<EchoPayload>, ws: WSContext): void {
+    const limits = this.#uncommon?.limits;
+    if (limits !== undefined && !limits.admit()) return this.#overRate(ws);
     if (this.#uncommon?.pending === undefined && !(payload instanceof Promise)) return this.#send(ws, payload);
     const uncommon = this.#uncommon ??= {};
     const sent: Promise<void> = (uncommon.pending ?? Promise.resolve())
@@ -180,6 +194,25 @@ class EchoConnection extends KeptAlive implements WSEvents, PongEvents, DataEven
     ws.close(CLOSE.messageTooBig, `message exceeds ${max} bytes`);
   }
 
+  /** Over MAX_MESSAGES_PER_SECOND: this message and any after it are not echoed. */
+  #overRate(ws: WSContext): void {
+    if (ws.readyState !== 1) return;
+    const reason = this.#context.limits!.rateReason;
+    this.#context.log.info("ws rate limit", { id: this.id, reason });
+    ws.close(CLOSE.policyViolation, reason);
+  }
+
+  /**
+   * No message for IDLE_TIMEOUT_MS: 1001 Going Away, the server leaving a
+   * connection it no longer serves (as on shutdown), not 1000, which says the
+   * conversation reached its end (docs/security.md).
+   */
+  onIdleTimeout(): void {
+    const timeoutMs = this.#context.options.idleTimeout;
+    this.#context.log.info("ws idle timeout", { id: this.id, timeoutMs });
+    this.#control?.close(CLOSE.goingAway, `no message for ${timeoutMs} ms (IDLE_TIMEOUT_MS)`);
+  }
+
   onClose(event: CloseEvent, ws: WSContext): void {
     const { connections, keepAlive, log } = this.#context;
     keepAlive.unwatch(this);
@@ -187,6 +220,7 @@ class EchoConnection extends KeptAlive implements WSEvents, PongEvents, DataEven
     connections.delete(this);
     const code = this.timedOut ? CLOSE.abnormal : event.code;
     this.#context.metrics?.closed(code, this);
+    this.#context.limits?.close(this.#uncommon?.limits, this.#remoteAddress, this.#control !== undefined);
     log.info("ws close", {
       id: this.id,
       code,

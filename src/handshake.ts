@@ -2,7 +2,7 @@ import type { EchoOptions } from "./options.ts";
 
 /** Why a WebSocket handshake is refused: the HTTP answer it gets instead of 101. */
 export interface Refusal {
-  status: 400 | 403 | 426 | 503;
+  status: 400 | 403 | 426 | 429 | 503;
   reason: string;
   headers?: Record<string, string>;
 }

@@ -1,3 +1,5 @@
+import { isAddressOrRange } from "./client-address.ts";
+
 /**
  * The service's options, one typed object on every runtime, read from the
  * environment (Workers: wrangler.toml `[vars]` or `--var`). Modelled on ASP.NET
@@ -21,6 +23,17 @@ export interface EchoOptions {
   metrics: boolean;
   /** When set, `/metrics` wants `Authorization: Bearer <token>` (401 otherwise). */
   metricsToken?: string | undefined;
+  // Abuse limits (issue 26; see src/limits.ts and docs/security.md).
+  /** Open WebSockets per client address at most; past it 429 with Retry-After. 0: no limit. */
+  maxConnectionsPerClient: number;
+  /** Proxies whose `X-Forwarded-For` names the client: addresses and CIDR ranges (see src/client-address.ts). */
+  trustedProxies: readonly string[];
+  /** ms a client has to complete its HTTP upgrade request (Kestrel's RequestHeadersTimeout); where the runtime lets us. */
+  handshakeTimeout: number;
+  /** Messages per second per connection, with a burst of as many (a token bucket); past it 1008. 0: no limit. */
+  maxMessagesPerSecond: number;
+  /** ms without a message from the client before the server closes with 1001. 0: never. */
+  idleTimeout: number;
 }
 
 /** Log levels, from most to least verbose; `silent` logs nothing. */
@@ -41,6 +54,11 @@ export const DEFAULT_OPTIONS: Readonly<EchoOptions> = {
   maxConnections: 20_000,
   logLevel: "info",
   metrics: true,
+  maxConnectionsPerClient: 0,
+  trustedProxies: [],
+  handshakeTimeout: 10_000,
+  maxMessagesPerSecond: 0,
+  idleTimeout: 0,
 };
 
 /** Where each option comes from in the environment, and what it accepts. */
@@ -50,6 +68,10 @@ const INTEGER_OPTIONS = {
   // 1 GiB: beyond what any of the runtimes will buffer for one message.
   maxMessageSize: { env: "MAX_MESSAGE_BYTES", min: 1, max: 1024 * MiB },
   maxConnections: { env: "MAX_CONNECTIONS", min: 1, max: 1_000_000 },
+  maxConnectionsPerClient: { env: "MAX_CONNECTIONS_PER_CLIENT", min: 0, max: 1_000_000 },
+  handshakeTimeout: { env: "HANDSHAKE_TIMEOUT_MS", min: 1, max: 3_600_000 },
+  maxMessagesPerSecond: { env: "MAX_MESSAGES_PER_SECOND", min: 0, max: 1_000_000 },
+  idleTimeout: { env: "IDLE_TIMEOUT_MS", min: 0, max: 86_400_000 },
 } as const;
 
 /** A bad option value: the message names the variable and what it accepts. */
@@ -105,6 +127,16 @@ export function readOptions(env: Env): EchoOptions {
       throw new OptionError("METRICS_TOKEN must be a bearer token: letters, digits and -._~+/, then any =");
     }
     options.metricsToken = token;
+  }
+  const proxies = list(env, "TRUSTED_PROXIES");
+  if (proxies) {
+    const bad = proxies.find((entry) => !isAddressOrRange(entry));
+    if (bad !== undefined) {
+      throw new OptionError(
+        `TRUSTED_PROXIES must list IP addresses or CIDR ranges like 10.0.0.0/8 or fd00::/8, got "${bad}"`,
+      );
+    }
+    options.trustedProxies = proxies;
   }
   return options;
 }

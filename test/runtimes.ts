@@ -96,6 +96,24 @@ export interface Capabilities {
    * tell of: workerd runs many isolates in one process.
    */
   processMetrics: boolean;
+  /**
+   * What closes a client that never completes its handshake request
+   * (slowloris): "ours", HANDSHAKE_TIMEOUT_MS (Node's headersTimeout);
+   * "fixed", the runtime's own deadline, not configurable (Bun.serve: uWS's
+   * 10 s, 8-12 s wall clock; uNetworking/uWebSockets#1242, oven-sh/bun#33061);
+   * "none", nothing (Deno.serve has no header timeout: denoland/deno#3515;
+   * local workerd neither, on Cloudflare the edge handles it).
+   */
+  handshakeDeadline: "ours" | "fixed" | "none";
+  /**
+   * What a client that floods past MAX_MESSAGES_PER_SECOND sees: "1008", the
+   * close frame naming the limit; "1008-or-reset", Deno closes the TCP
+   * connection right after its close frame with the flood's unread messages
+   * still in the socket, so the kernel answers with a reset and the client
+   * often sees 1006 (losing echoes in flight) instead; the server's log line
+   * still names the limit (the same cause as Deno's flow-control close).
+   */
+  rateLimitClose: "1008" | "1008-or-reset";
 }
 
 export interface RuntimeUnderTest {
@@ -133,6 +151,8 @@ export const node: RuntimeUnderTest = {
     closeReplyBehindMessages: "sent",
     securityHeadersOn101: true,
     processMetrics: true,
+    handshakeDeadline: "ours",
+    rateLimitClose: "1008",
   },
 };
 
@@ -165,6 +185,8 @@ export const deno: RuntimeUnderTest = {
     closeReplyBehindMessages: "sent",
     securityHeadersOn101: true,
     processMetrics: true,
+    handshakeDeadline: "none",
+    rateLimitClose: "1008-or-reset",
   },
 };
 
@@ -188,6 +210,8 @@ export const bun: RuntimeUnderTest = {
     closeReplyBehindMessages: "sent",
     securityHeadersOn101: false,
     processMetrics: true,
+    handshakeDeadline: "fixed",
+    rateLimitClose: "1008",
   },
 };
 
@@ -208,6 +232,8 @@ const workers = {
     closeReplyBehindMessages: "dropped",
     securityHeadersOn101: true,
     processMetrics: false,
+    handshakeDeadline: "none",
+    rateLimitClose: "1008",
   },
 } as const;
 

@@ -13,6 +13,7 @@ import { serverProcess } from "./harness/proc.ts";
 import { get, rawRequest, RawWebSocket } from "./harness/raw.ts";
 import { type ServerProcess, startServer } from "./harness/server-process.ts";
 import { describeMessageShapes } from "./message-shapes.ts";
+import { describeLimits } from "./limits.ts";
 import { describeMetrics } from "./metrics.ts";
 import { describeMount } from "./mount.ts";
 import { describeProduction } from "./production.ts";
@@ -392,5 +393,6 @@ export function describeRuntime(rt: RuntimeUnderTest): void {
     describeProduction(rt);
     describeMount(rt);
     describeMetrics(rt);
+    describeLimits(rt);
   });
 }

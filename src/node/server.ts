@@ -7,6 +7,8 @@ import { readListenOptions, readyLine } from "../listen.ts";
 import { createLogger } from "../log.ts";
 import { readOptions } from "../options.ts";
 import { shutdown } from "../shutdown.ts";
+import type { Server } from "node:http";
+import { applyHandshakeTimeout } from "./handshake-timeout.ts";
 import { attachWebSocketServer, runtime } from "./runtime.ts";
 
 const { port, hostname } = readListenOptions(process.env);
@@ -24,6 +26,8 @@ const server = serve(
   { fetch: app.fetch, port, hostname },
   (info) => console.log(readyLine("node", hostname, info.port)),
 );
+// HANDSHAKE_TIMEOUT_MS is the server's (a host app that mounts the echo sets its own server's).
+applyHandshakeTimeout(server as Server, options.handshakeTimeout);
 attachWebSocketServer(server, app.fetch);
 
 const stop = () =>

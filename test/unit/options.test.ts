@@ -12,6 +12,11 @@ test("an empty environment gives the documented defaults", () => {
     maxConnections: 20_000,
     logLevel: "info",
     metrics: true,
+    maxConnectionsPerClient: 0,
+    trustedProxies: [],
+    handshakeTimeout: 10_000,
+    maxMessagesPerSecond: 0,
+    idleTimeout: 0,
   });
 });
 
@@ -26,6 +31,11 @@ test("every variable is read", () => {
     LOG_LEVEL: "warn",
     METRICS: "off",
     METRICS_TOKEN: "s3cret-Token_~+/==",
+    MAX_CONNECTIONS_PER_CLIENT: "5",
+    TRUSTED_PROXIES: "10.0.0.0/8, ::1, 2001:db8::/32",
+    HANDSHAKE_TIMEOUT_MS: "500",
+    MAX_MESSAGES_PER_SECOND: "100",
+    IDLE_TIMEOUT_MS: "60000",
   })).toEqual({
     keepAliveInterval: 200,
     keepAliveTimeout: 100,
@@ -36,6 +46,11 @@ test("every variable is read", () => {
     logLevel: "warn",
     metrics: false,
     metricsToken: "s3cret-Token_~+/==",
+    maxConnectionsPerClient: 5,
+    trustedProxies: ["10.0.0.0/8", "::1", "2001:db8::/32"],
+    handshakeTimeout: 500,
+    maxMessagesPerSecond: 100,
+    idleTimeout: 60_000,
   });
 });
 
@@ -50,6 +65,25 @@ test.each([
   ["METRICS", "yes", /METRICS must be on or off, got "yes"/],
   ["METRICS_TOKEN", "two words", /METRICS_TOKEN must be a bearer token/],
   ["METRICS_TOKEN", "=abc", /METRICS_TOKEN must be a bearer token/],
+  ["MAX_CONNECTIONS_PER_CLIENT", "-1", /MAX_CONNECTIONS_PER_CLIENT must be an integer from 0 to 1000000, got "-1"/],
+  ["MAX_CONNECTIONS_PER_CLIENT", "five", /MAX_CONNECTIONS_PER_CLIENT must be an integer from 0 to 1000000/],
+  ["MAX_CONNECTIONS_PER_CLIENT", "1000001", /MAX_CONNECTIONS_PER_CLIENT must be an integer from 0 to 1000000/],
+  ["HANDSHAKE_TIMEOUT_MS", "0", /HANDSHAKE_TIMEOUT_MS must be an integer from 1 to 3600000, got "0"/],
+  ["HANDSHAKE_TIMEOUT_MS", "10s", /HANDSHAKE_TIMEOUT_MS must be an integer from 1 to 3600000/],
+  ["HANDSHAKE_TIMEOUT_MS", "3600001", /HANDSHAKE_TIMEOUT_MS must be an integer from 1 to 3600000/],
+  ["MAX_MESSAGES_PER_SECOND", "2.5", /MAX_MESSAGES_PER_SECOND must be an integer from 0 to 1000000, got "2.5"/],
+  ["MAX_MESSAGES_PER_SECOND", "1e3", /MAX_MESSAGES_PER_SECOND must be an integer from 0 to 1000000/],
+  ["IDLE_TIMEOUT_MS", "-5", /IDLE_TIMEOUT_MS must be an integer from 0 to 86400000, got "-5"/],
+  ["IDLE_TIMEOUT_MS", "86400001", /IDLE_TIMEOUT_MS must be an integer from 0 to 86400000/],
+  [
+    "TRUSTED_PROXIES",
+    "10.0.0.0/8, proxy.internal",
+    /TRUSTED_PROXIES must list IP addresses or CIDR ranges .*got "proxy.internal"/,
+  ],
+  ["TRUSTED_PROXIES", "10.0.0.0/33", /TRUSTED_PROXIES must list IP addresses or CIDR ranges .*got "10.0.0.0\/33"/],
+  ["TRUSTED_PROXIES", "256.1.1.1", /TRUSTED_PROXIES must list .*got "256.1.1.1"/],
+  ["TRUSTED_PROXIES", "fd00::/129", /TRUSTED_PROXIES must list .*got "fd00::\/129"/],
+  ["TRUSTED_PROXIES", "10.0.0.0/", /TRUSTED_PROXIES must list .*got "10.0.0.0\/"/],
 ])("%s=%j fails, naming the option and what it accepts", (name, value, message) => {
   expect(() => readOptions({ [name]: value })).toThrow(message);
 });
