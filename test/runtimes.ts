@@ -81,6 +81,12 @@ export interface Capabilities {
    * message before the close is answered). No upstream issue found.
    */
   closeReplyBehindMessages: "sent" | "dropped";
+  /**
+   * https and wss on the one port from TLS_CERT_FILE and TLS_KEY_FILE (src/tls.ts).
+   * Workers: Cloudflare terminates TLS, and the launchers refuse the variables
+   * (`wrangler dev --local-protocol https` is the local way: docs/tls.md).
+   */
+  tls: boolean;
 }
 
 export interface RuntimeUnderTest {
@@ -116,6 +122,7 @@ export const node: RuntimeUnderTest = {
     deflate: false,
     fragmentLimit: 262_144,
     closeReplyBehindMessages: "sent",
+    tls: true,
   },
 };
 
@@ -146,6 +153,7 @@ export const deno: RuntimeUnderTest = {
     deflate: false,
     fragmentLimit: false,
     closeReplyBehindMessages: "sent",
+    tls: true,
   },
 };
 
@@ -167,6 +175,7 @@ export const bun: RuntimeUnderTest = {
     deflate: false,
     fragmentLimit: false,
     closeReplyBehindMessages: "sent",
+    tls: true,
   },
 };
 
@@ -185,6 +194,7 @@ const workers = {
     deflate: true,
     fragmentLimit: false,
     closeReplyBehindMessages: "dropped",
+    tls: false,
   },
 } as const;
 

@@ -17,6 +17,7 @@ import { describeMessageShapes } from "./message-shapes.ts";
 import { describeMount } from "./mount.ts";
 import { describeProduction } from "./production.ts";
 import { missing, type RuntimeUnderTest } from "./runtimes.ts";
+import { describeTls } from "./tls.ts";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -393,5 +394,6 @@ export function describeRuntime(rt: RuntimeUnderTest): void {
 
     describeProduction(rt, reason && `CI=true and ${reason}`);
     describeMount(rt, reason && `CI=true and ${reason}`);
+    describeTls(rt, reason && `CI=true and ${reason}`);
   });
 }
