@@ -87,6 +87,13 @@ export interface Capabilities {
    * (`wrangler dev --local-protocol https` is the local way: docs/tls.md).
    */
   tls: boolean;
+  /**
+   * With TLS, whether the server offers HTTP/2 (ALPN "h2"): Deno.serve does, so
+   * browsers load the page over HTTP/2 there; Node's https server (as
+   * `@hono/node-server` makes it) and Bun's speak HTTP/1.1 only. WebSockets
+   * are HTTP/1.1 upgrades on every runtime.
+   */
+  tlsHttp2: boolean;
 }
 
 export interface RuntimeUnderTest {
@@ -123,6 +130,7 @@ export const node: RuntimeUnderTest = {
     fragmentLimit: 262_144,
     closeReplyBehindMessages: "sent",
     tls: true,
+    tlsHttp2: false,
   },
 };
 
@@ -154,6 +162,7 @@ export const deno: RuntimeUnderTest = {
     fragmentLimit: false,
     closeReplyBehindMessages: "sent",
     tls: true,
+    tlsHttp2: true,
   },
 };
 
@@ -176,6 +185,7 @@ export const bun: RuntimeUnderTest = {
     fragmentLimit: false,
     closeReplyBehindMessages: "sent",
     tls: true,
+    tlsHttp2: false,
   },
 };
 
@@ -195,6 +205,7 @@ const workers = {
     fragmentLimit: false,
     closeReplyBehindMessages: "dropped",
     tls: false,
+    tlsHttp2: false,
   },
 } as const;
 

@@ -5,8 +5,10 @@
  * and the file. Workers: the launchers refuse the variables (capability `tls`).
  */
 import { readFileSync } from "node:fs";
+import { connect } from "node:tls";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { EchoClient } from "./harness/client.ts";
+import { within } from "./harness/deadline.ts";
 import { httpsGet } from "./harness/https.ts";
 import { type ServerProcess, startServer } from "./harness/server-process.ts";
 import type { RuntimeUnderTest } from "./runtimes.ts";
@@ -98,6 +100,24 @@ export function describeTls(rt: RuntimeUnderTest, skipReason?: string): void {
       const plain = await fetch(`http://127.0.0.1:${server.port}/healthz`, { signal: AbortSignal.timeout(5_000) })
         .then((response) => response.status, () => "refused");
       expect(plain).not.toBe(200);
+    });
+
+    test(`ALPN: ${rt.capabilities.tlsHttp2 ? "h2 offered (the page may come over HTTP/2)" : "HTTP/1.1 only"}`, async () => {
+      const socket = connect({ host: "127.0.0.1", port: server.port, ca: TEST_CA, ALPNProtocols: ["h2", "http/1.1"] });
+      try {
+        await within(
+          5_000,
+          "the TLS handshake",
+          new Promise((resolve, reject) => {
+            socket.once("secureConnect", resolve);
+            socket.once("error", reject);
+          }),
+        );
+        // No ALPN answer (false) means HTTP/1.1 too.
+        expect(socket.alpnProtocol || "http/1.1").toBe(rt.capabilities.tlsHttp2 ? "h2" : "http/1.1");
+      } finally {
+        socket.destroy();
+      }
     });
   });
 
