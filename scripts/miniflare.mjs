@@ -5,8 +5,9 @@ import * as esbuild from "esbuild";
 import { Miniflare } from "miniflare";
 import process from "node:process";
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
-import { optionVarsFromEnv } from "./worker-vars.mjs";
+import { optionVarsFromEnv, refuseTlsVars } from "./worker-vars.mjs";
 
+refuseTlsVars();
 process.env.WRANGLER_SEND_METRICS = "false";
 const port = Number(process.env.PORT || 8080);
 const host = process.env.HOST || "127.0.0.1";

@@ -20,6 +20,22 @@ export const OPTION_VARS = [
   "IDLE_TIMEOUT_MS",
 ];
 
+/**
+ * TLS_CERT_FILE and TLS_KEY_FILE (src/tls.ts) are for Node, Deno and Bun: a
+ * Worker has no certificate of its own, Cloudflare terminates TLS. Set on
+ * Workers, they stop the launcher rather than be silently ignored.
+ */
+export function refuseTlsVars(env = process.env) {
+  const set = ["TLS_CERT_FILE", "TLS_KEY_FILE"].find((name) => env[name]?.trim());
+  if (!set) return;
+  console.error(
+    `${set} is not used on Workers: Cloudflare terminates TLS. For https and wss locally, unset it and run ` +
+      "`npm run start:workers -- --local-protocol https` (add --https-cert-path and --https-key-path for your own " +
+      "certificate); see docs/tls.md",
+  );
+  process.exit(1);
+}
+
 /** The option variables set in this process's environment. */
 export function optionVarsFromEnv(env = process.env) {
   return Object.fromEntries(OPTION_VARS.filter((name) => env[name] !== undefined).map((name) => [name, env[name]]));

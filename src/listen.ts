@@ -21,8 +21,11 @@ export function readListenOptions(env: Env): ListenOptions {
   return { port, hostname: env.HOST?.trim() || DEFAULT_HOST };
 }
 
-/** The one line every runtime prints once it accepts connections; the test harness waits for it. */
-export function readyLine(runtime: RuntimeName, hostname: string, port: number): string {
+/**
+ * The one line every runtime prints once it accepts connections; the test
+ * harness waits for it. `tls`: https (src/tls.ts).
+ */
+export function readyLine(runtime: RuntimeName, hostname: string, port: number, tls = false): string {
   const host = hostname.includes(":") ? `[${hostname}]` : hostname;
-  return `ws-echo (${runtime}) listening on http://${host}:${port}`;
+  return `ws-echo (${runtime}) listening on ${tls ? "https" : "http"}://${host}:${port}`;
 }

@@ -114,6 +114,19 @@ export interface Capabilities {
    * still names the limit (the same cause as Deno's flow-control close).
    */
   rateLimitClose: "1008" | "1008-or-reset";
+  /**
+   * https and wss on the one port from TLS_CERT_FILE and TLS_KEY_FILE (src/tls.ts).
+   * Workers: Cloudflare terminates TLS, and the launchers refuse the variables
+   * (`wrangler dev --local-protocol https` is the local way: docs/tls.md).
+   */
+  tls: boolean;
+  /**
+   * With TLS, whether the server offers HTTP/2 (ALPN "h2"): Deno.serve does, so
+   * browsers load the page over HTTP/2 there; Node's https server (as
+   * `@hono/node-server` makes it) and Bun's speak HTTP/1.1 only. WebSockets
+   * are HTTP/1.1 upgrades on every runtime.
+   */
+  tlsHttp2: boolean;
 }
 
 export interface RuntimeUnderTest {
@@ -153,6 +166,8 @@ export const node: RuntimeUnderTest = {
     processMetrics: true,
     handshakeDeadline: "ours",
     rateLimitClose: "1008",
+    tls: true,
+    tlsHttp2: false,
   },
 };
 
@@ -187,6 +202,8 @@ export const deno: RuntimeUnderTest = {
     processMetrics: true,
     handshakeDeadline: "none",
     rateLimitClose: "1008-or-reset",
+    tls: true,
+    tlsHttp2: true,
   },
 };
 
@@ -212,6 +229,8 @@ export const bun: RuntimeUnderTest = {
     processMetrics: true,
     handshakeDeadline: "fixed",
     rateLimitClose: "1008",
+    tls: true,
+    tlsHttp2: false,
   },
 };
 
@@ -234,6 +253,8 @@ const workers = {
     processMetrics: false,
     handshakeDeadline: "none",
     rateLimitClose: "1008",
+    tls: false,
+    tlsHttp2: false,
   },
 } as const;
 

@@ -20,6 +20,7 @@ import { describeProduction } from "./production.ts";
 import { missing, type RuntimeUnderTest } from "./runtimes.ts";
 import { describeOn } from "./harness/describe-on.ts";
 import { pattern, text } from "./harness/payloads.ts";
+import { describeTls } from "./tls.ts";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -394,5 +395,6 @@ export function describeRuntime(rt: RuntimeUnderTest): void {
     describeMount(rt);
     describeMetrics(rt);
     describeLimits(rt);
+    describeTls(rt);
   });
 }

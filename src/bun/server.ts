@@ -1,15 +1,20 @@
 // Bun entry point: `bun src/bun/server.ts`.
 import { serveStatic } from "hono/bun";
+import { createPrivateKey, X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
 import process from "node:process";
 import { createApp } from "../service.ts";
 import { readListenOptions, readyLine } from "../listen.ts";
 import { createLogger } from "../log.ts";
 import { readOptions } from "../options.ts";
 import { shutdown } from "../shutdown.ts";
+import { readTlsFiles } from "../tls.ts";
 import { runtime, websocketHandler } from "./runtime.ts";
 
 const { port, hostname } = readListenOptions(Bun.env);
 const options = readOptions(Bun.env);
+const readTextFile = (path: string) => readFileSync(path, "utf8");
+const tls = readTlsFiles(Bun.env, { readTextFile, X509Certificate, createPrivateKey });
 const log = createLogger(options.logLevel);
 const app = createApp({
   runtime,
@@ -19,8 +24,8 @@ const app = createApp({
   serveStatic: serveStatic({ root: "./public" }),
 });
 
-const server = Bun.serve({ port, hostname, fetch: app.fetch, websocket: websocketHandler(app) });
-console.log(readyLine("bun", hostname, server.port ?? port));
+const server = Bun.serve({ port, hostname, tls, fetch: app.fetch, websocket: websocketHandler(app) });
+console.log(readyLine("bun", hostname, server.port ?? port, tls !== undefined));
 
 const stop = () =>
   shutdown({ stopAccepting: () => void server.stop(), connections: app.connections, log }).finally(() =>

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import type { TLSSocket } from "node:tls";
 
 /** Node's own (undici's) Request, before `@hono/node-server` puts its subclass in its place. */
 const NativeRequest: typeof Request = Object.getPrototypeOf(Request.prototype) === Object.prototype
@@ -32,7 +33,9 @@ export class UpgradeRequest {
     this.#incoming = incoming;
     // Node's parser only lets through methods it knows, in upper case.
     this.method = incoming.method ?? "GET";
-    this.url = new URL(incoming.url ?? "/", `http://${incoming.headers.host ?? "localhost"}`).href;
+    // https behind TLS_CERT_FILE (../tls.ts), as `@hono/node-server` says for plain requests.
+    const scheme = (incoming.socket as TLSSocket | undefined)?.encrypted ? "https" : "http";
+    this.url = new URL(incoming.url ?? "/", `${scheme}://${incoming.headers.host ?? "localhost"}`).href;
   }
 
   get headers(): Headers {

@@ -29,7 +29,11 @@ export interface Chromium {
  * Headless, without the sandbox (tests run as root in containers) or the GPU,
  * in a fresh user-data-dir, and with every feature that phones home switched off.
  */
-export async function launchChromium(viewport = { width: 1280, height: 900 }): Promise<Chromium> {
+export async function launchChromium(
+  viewport = { width: 1280, height: 900 },
+  /** More switches (test/browser/tls.ts: the one certificate to trust). */
+  extraArgs: readonly string[] = [],
+): Promise<Chromium> {
   const profile = mkdtempSync(join(tmpdir(), "ws-echo-chromium-"));
   try {
     const context = await chromium.launchPersistentContext(profile, {
@@ -47,6 +51,7 @@ export async function launchChromium(viewport = { width: 1280, height: 900 }): P
         "--disable-default-apps",
         "--disable-domain-reliability",
         "--no-pings",
+        ...extraArgs,
       ],
     });
     return {

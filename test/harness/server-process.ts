@@ -2,11 +2,12 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import process from "node:process";
 import { sleep, until, within } from "./deadline.ts";
+import { httpsGet } from "./https.ts";
 import { groupAlive, serverProcess, signalGroup } from "./proc.ts";
 
 /** A runtime started through its npm script, as a user would start it. */
 export interface ServerProcess {
-  /** `http://127.0.0.1:PORT` */
+  /** `http://127.0.0.1:PORT` (`https:` when started with a `ca`) */
   readonly origin: string;
   readonly port: number;
   readonly pid: number;
@@ -27,7 +28,7 @@ export interface ServerProcess {
 }
 
 /** The line every runtime prints once it is ready (src/listen.ts, scripts/*.mjs). */
-const READY = /ws-echo \((\w+)\) listening on (http:\/\/\S+)/;
+const READY = /ws-echo \((\w+)\) listening on (https?:\/\/\S+)/;
 
 /** A port nothing listens on right now; the OS picks it, so parallel runs do not collide. */
 export function freePort(): Promise<number> {
@@ -53,7 +54,12 @@ export const QUIET_ENV = {
 
 export async function startServer(
   script: string,
-  { env = {}, readyTimeoutMs = 60_000 }: { env?: Record<string, string>; readyTimeoutMs?: number } = {},
+  { env = {}, readyTimeoutMs = 60_000, ca }: {
+    env?: Record<string, string>;
+    readyTimeoutMs?: number;
+    /** The server speaks https (TLS_CERT_FILE): its readiness is checked trusting this CA alone. */
+    ca?: string;
+  } = {},
 ): Promise<ServerProcess> {
   const port = await freePort();
   // Its own process group (detached), so stop() reaches npm, the runtime and
@@ -77,7 +83,7 @@ export async function startServer(
   if (pid === undefined) throw new Error(`could not spawn npm run ${script}`);
 
   const server: ServerProcess = {
-    origin: `http://127.0.0.1:${port}`,
+    origin: `${ca ? "https" : "http"}://127.0.0.1:${port}`,
     port,
     pid,
     output: () => output,
@@ -97,7 +103,7 @@ export async function startServer(
         }),
       ]),
     );
-    await until(15_000, `GET /healthz on ${script} to answer 200`, () => healthy(server.origin));
+    await until(15_000, `GET /healthz on ${script} to answer 200`, () => healthy(server.origin, ca));
   } catch (error) {
     await server.stop("SIGKILL");
     throw new Error(`${(error as Error).message}\n--- output of npm run ${script} ---\n${output}`);
@@ -121,8 +127,9 @@ async function stopGroup(
   child.stderr?.destroy();
 }
 
-async function healthy(origin: string): Promise<boolean> {
+async function healthy(origin: string, ca?: string): Promise<boolean> {
   try {
+    if (ca) return (await httpsGet(`${origin}/healthz`, ca, 2_000)).status === 200;
     const response = await fetch(`${origin}/healthz`, { signal: AbortSignal.timeout(2_000) });
     await response.body?.cancel();
     return response.status === 200;

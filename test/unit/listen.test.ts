@@ -18,4 +18,5 @@ test.each(["-1", "65536", "80a", "8.5", "0x50"])("PORT=%s fails, naming the vari
 test("the ready line names the runtime and a URL", () => {
   expect(readyLine("deno", "127.0.0.1", 8080)).toBe("ws-echo (deno) listening on http://127.0.0.1:8080");
   expect(readyLine("bun", "::1", 80)).toBe("ws-echo (bun) listening on http://[::1]:80");
+  expect(readyLine("node", "127.0.0.1", 8443, true)).toBe("ws-echo (node) listening on https://127.0.0.1:8443");
 });

@@ -28,6 +28,11 @@ test("the url is resolved as a URL would be, with localhost when Host is missing
   expect(request.url).toBe("http://localhost/ws");
 });
 
+test("the url says https when the connection is TLS", () => {
+  const request = toRequest({ ...incoming(), socket: { encrypted: true } } as unknown as IncomingMessage);
+  expect(request.url).toBe("https://127.0.0.1:8080/ws?x=1");
+});
+
 test("the rest of Request works, through undici's Request made on first use", async () => {
   const request = toRequest(incoming());
   expect(request.signal).toBeInstanceOf(AbortSignal);
