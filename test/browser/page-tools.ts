@@ -479,10 +479,14 @@ export function describePageTools(rt: RuntimeUnderTest): void {
 
           second = await start();
           await statusIs(tab, "Open", RECONNECT_WAIT_MS);
-          const opened = (await shownRows(tab)).filter((r) => r.data.startsWith("Connection opened"));
-          expect(opened.length).toBe(2);
-          expect((await shownRows(tab)).some((r) => /^Connecting to .* \(reconnect attempt \d+ of 10\)$/.test(r.data)))
-            .toBe(true);
+          // The whole story, from the log as downloaded (the rows in view may be only its end).
+          const story = (await download(tab)).log.entries.map((e) => e.data);
+          const closed = story.findIndex((d) => d.startsWith(`Connection closed. Code: ${restartCloseCode}.`));
+          expect(closed, story.join("\n")).toBeGreaterThan(0);
+          expect(story[closed + 1]).toMatch(/^Reconnecting in .* \(attempt 1 of 10\) after close code /);
+          expect(story.filter((d) => d.startsWith("Connection opened")).length).toBe(2);
+          expect(story.at(-2)).toMatch(/^Connecting to .* \(reconnect attempt \d+ of 10\)$/);
+          expect(story.at(-1)).toBe("Connection opened");
           // Connected again: it echoes.
           await tab.fill("#message", "after restart");
           await tab.press("#message", "Enter");
