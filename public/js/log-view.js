@@ -71,6 +71,14 @@ export class LogView {
       const seq = Number(row instanceof HTMLElement ? row.dataset.seq : NaN);
       if (seq) this.select(seq);
     });
+    // One # button in the rows is a Tab stop; the arrow keys, Home and End move between entries.
+    body.addEventListener("keydown", (event) => {
+      const seq = Number(event.target instanceof HTMLElement ? event.target.dataset.seq : NaN);
+      const step = { ArrowUp: -1, ArrowDown: 1, Home: -Infinity, End: Infinity }[event.key];
+      if (!seq || step === undefined) return;
+      event.preventDefault();
+      this.#move(seq, step);
+    });
     this.#render(false);
   }
 
@@ -105,6 +113,30 @@ export class LogView {
     this.#onSelect(entry);
     this.#schedule(false);
   }
+
+  /**
+   * Chooses the entry `step` rows away from `seq` among those shown, scrolls it
+   * into view and focuses its # button.
+   * @param {number} seq
+   * @param {number} step
+   */
+  #move(seq, step) {
+    const shown = this.#shown;
+    const at = shown.findIndex((e) => e.seq >= seq);
+    const index = Math.max(0, Math.min(shown.length - 1, (at === -1 ? shown.length - 1 : at) + step));
+    const entry = shown[index];
+    if (!entry) return;
+    const rowHeight = this.#rowHeight || 32;
+    const header = this.#table.tHead?.offsetHeight ?? 0;
+    const top = index * rowHeight;
+    const height = this.#scroller.clientHeight - header;
+    if (top < this.#scroller.scrollTop) this.#scroller.scrollTop = top;
+    else if (top + rowHeight > this.#scroller.scrollTop + height) this.#scroller.scrollTop = top + rowHeight - height;
+    this.#focusSeq = entry.seq;
+    this.select(entry.seq);
+  }
+  /** The seq whose # button the next render focuses (keyboard moves), or 0. */
+  #focusSeq = 0;
 
   /** @param {number} seq @returns {Entry | undefined} */
   #find(seq) {
@@ -171,7 +203,9 @@ export class LogView {
     const total = shown.length;
     // Rows are replaced on every render: a focused # button is focused again after.
     const active = document.activeElement;
-    const focusedSeq = active instanceof HTMLElement && this.#body.contains(active) ? active.dataset.seq : undefined;
+    const focusedSeq = this.#focusSeq ||
+      (active instanceof HTMLElement && this.#body.contains(active) ? Number(active.dataset.seq) : 0);
+    this.#focusSeq = 0;
     const rowHeight = this.#rowHeight || 32;
     const header = this.#table.tHead?.offsetHeight ?? 0;
     if (toEnd) {
@@ -194,6 +228,10 @@ export class LogView {
       if (this.#rowHeight !== rowHeight) this.#schedule(toEnd);
     }
     if (toEnd) this.#scroller.scrollTop = this.#scroller.scrollHeight;
+    // The Tab stop: the chosen entry's # button if it is in view, else the first in view.
+    const buttons = /** @type {NodeListOf<HTMLButtonElement>} */ (this.#body.querySelectorAll("button.seq"));
+    const stop = [...buttons].find((b) => Number(b.dataset.seq) === (focusedSeq || this.#selected)) ?? buttons[0];
+    if (stop) stop.tabIndex = 0;
     if (focusedSeq) {
       const again = this.#body.querySelector(`button[data-seq="${focusedSeq}"]`);
       if (again instanceof HTMLElement) again.focus({ preventScroll: true });
@@ -223,6 +261,7 @@ export class LogView {
     open.dataset.seq = String(entry.seq);
     open.textContent = String(entry.seq);
     open.setAttribute("aria-label", `Show entry ${entry.seq}`);
+    open.tabIndex = -1; // #render makes one of them the Tab stop
     seq.append(open);
     tr.append(
       seq,

@@ -451,6 +451,38 @@ export function describePageTools(rt: RuntimeUnderTest): void {
         data: "Connection closed. Code: 4001. Reason: ",
       });
       expect((await shownRows(keys)).filter((r) => r.kind === "received").map((r) => r.data)).toEqual(["typed"]);
+
+      // The log is one Tab stop; the arrow keys, Home and End walk its entries and show each below it.
+      expect(await keys.locator('#log-body button.seq[tabindex="0"]').count()).toBe(1);
+      await tabTo("#log-body button.seq");
+      const heading = () => keys.locator("#entry-heading").innerText();
+      await keys.keyboard.press("Home");
+      await waitFor(
+        keys,
+        "entry 1 to be shown",
+        () => /^Entry #1 · /.test(document.getElementById("entry-heading")!.textContent!),
+      );
+      expect(await keys.evaluate(() => document.activeElement?.textContent)).toBe("1");
+      await keys.keyboard.press("ArrowDown");
+      await waitFor(
+        keys,
+        "entry 2 to be shown",
+        () => /^Entry #2 · /.test(document.getElementById("entry-heading")!.textContent!),
+      );
+      await keys.keyboard.press("End");
+      const lastSeq = (await shownRows(keys)).at(-1)!.seq;
+      await waitFor(
+        keys,
+        `entry ${lastSeq} to be shown`,
+        (h) => document.getElementById("entry-heading")!.textContent!.startsWith(h),
+        `Entry #${lastSeq} · `,
+      );
+      expect(await heading()).toBe(
+        `Entry #${lastSeq} · ${await keys.locator(`#log-body tr[data-seq="${lastSeq}"] .col-time`)
+          .innerText()} · event`,
+      );
+      expect(await keys.locator("#entry-data").textContent()).toBe("Connection closed. Code: 4001. Reason: ");
+      expect(await keys.evaluate(() => document.activeElement?.textContent)).toBe(String(lastSeq));
       await keys.close();
     });
 
