@@ -11,8 +11,12 @@
  *   data: string,
  *   badge?: string,
  *   rtt?: string,
+ *   format?: "text" | "binary",
+ *   rttMs?: number,
  * }} EntryInput
+ * `format`: a message's (sent or echoed); `rttMs`: the unrounded `rtt`.
  * @typedef {EntryInput & { seq: number, time: string }} Entry
+ * @typedef {(entry: Entry) => boolean} EntryFilter
  */
 
 /** Oldest entries go beyond this many; the log says how many went. */
@@ -26,6 +30,14 @@ const COLUMNS = 6;
 export class LogView {
   /** @type {Entry[]} */
   #entries = [];
+  /** The entries the filter lets through, in order; #entries itself when there is no filter. */
+  #shown = this.#entries;
+  /** @type {EntryFilter | undefined} */
+  #filter;
+  /** The seq of the entry chosen to be shown whole (entry-detail.js), or 0. */
+  #selected = 0;
+  /** @type {(entry: Entry | undefined) => void} */
+  #onSelect;
   #seq = 0;
   #dropped = 0;
   #frame = 0;
@@ -39,9 +51,11 @@ export class LogView {
 
   /**
    * @param {{ scroller: HTMLElement, table: HTMLTableElement, body: HTMLTableSectionElement,
-   *   count: HTMLElement, follow: HTMLInputElement, capacity?: number }} elements
+   *   count: HTMLElement, follow: HTMLInputElement, capacity?: number,
+   *   onSelect?: (entry: Entry | undefined) => void }} elements
    */
-  constructor({ scroller, table, body, count, follow, capacity = LOG_CAPACITY }) {
+  constructor({ scroller, table, body, count, follow, capacity = LOG_CAPACITY, onSelect = () => {} }) {
+    this.#onSelect = onSelect;
     this.#scroller = scroller;
     this.#table = table;
     this.#body = body;
@@ -51,6 +65,20 @@ export class LogView {
     scroller.addEventListener("scroll", () => this.#schedule(false), { passive: true });
     addEventListener("resize", () => this.#schedule(false));
     follow.addEventListener("change", () => follow.checked && this.#schedule(true));
+    // A click on a row (or its # button, by keyboard) chooses that entry.
+    body.addEventListener("click", (event) => {
+      const row = /** @type {Element} */ (event.target).closest("tr.entry");
+      const seq = Number(row instanceof HTMLElement ? row.dataset.seq : NaN);
+      if (seq) this.select(seq);
+    });
+    // One # button in the rows is a Tab stop; the arrow keys, Home and End move between entries.
+    body.addEventListener("keydown", (event) => {
+      const seq = Number(event.target instanceof HTMLElement ? event.target.dataset.seq : NaN);
+      const step = { ArrowUp: -1, ArrowDown: 1, Home: -Infinity, End: Infinity }[event.key];
+      if (!seq || step === undefined) return;
+      event.preventDefault();
+      this.#move(seq, step);
+    });
     this.#render(false);
   }
 
@@ -58,22 +86,99 @@ export class LogView {
     return this.#entries.length;
   }
 
+  /** Entries that went beyond the capacity. */
+  get dropped() {
+    return this.#dropped;
+  }
+
+  /** Every entry kept, oldest first, whatever the filter (a copy). */
+  entries() {
+    return this.#entries.slice();
+  }
+
+  /**
+   * Shows only the entries `filter` lets through; undefined shows them all.
+   * @param {EntryFilter | undefined} filter
+   */
+  setFilter(filter) {
+    this.#filter = filter;
+    this.#shown = filter ? this.#entries.filter(filter) : this.#entries;
+    this.#schedule(this.#follow.checked);
+  }
+
+  /** @param {number} seq */
+  select(seq) {
+    const entry = this.#find(seq);
+    this.#selected = entry ? seq : 0;
+    this.#onSelect(entry);
+    this.#schedule(false);
+  }
+
+  /**
+   * Chooses the entry `step` rows away from `seq` among those shown, scrolls it
+   * into view and focuses its # button.
+   * @param {number} seq
+   * @param {number} step
+   */
+  #move(seq, step) {
+    const shown = this.#shown;
+    const at = shown.findIndex((e) => e.seq >= seq);
+    const index = Math.max(0, Math.min(shown.length - 1, (at === -1 ? shown.length - 1 : at) + step));
+    const entry = shown[index];
+    if (!entry) return;
+    const rowHeight = this.#rowHeight || 32;
+    const header = this.#table.tHead?.offsetHeight ?? 0;
+    const top = index * rowHeight;
+    const height = this.#scroller.clientHeight - header;
+    if (top < this.#scroller.scrollTop) this.#scroller.scrollTop = top;
+    else if (top + rowHeight > this.#scroller.scrollTop + height) this.#scroller.scrollTop = top + rowHeight - height;
+    this.#focusSeq = entry.seq;
+    this.select(entry.seq);
+  }
+  /** The seq whose # button the next render focuses (keyboard moves), or 0. */
+  #focusSeq = 0;
+
+  /** @param {number} seq @returns {Entry | undefined} */
+  #find(seq) {
+    // Entries are in seq order: a binary search.
+    let low = 0;
+    let high = this.#entries.length - 1;
+    while (low <= high) {
+      const mid = (low + high) >>> 1;
+      const entry = /** @type {Entry} */ (this.#entries[mid]);
+      if (entry.seq === seq) return entry;
+      if (entry.seq < seq) low = mid + 1;
+      else high = mid - 1;
+    }
+    return undefined;
+  }
+
   /** @param {EntryInput} input */
   add(input) {
     const data = input.data.length > MAX_DATA_CHARS ? `${input.data.slice(0, MAX_DATA_CHARS)} …` : input.data;
-    this.#entries.push({ ...input, data, seq: ++this.#seq, time: clock() });
+    const entry = { ...input, data, seq: ++this.#seq, time: clock() };
+    this.#entries.push(entry);
+    if (this.#filter?.(entry)) this.#shown.push(entry);
     // Drop in batches: one splice per tenth of the capacity, not one per entry.
     if (this.#entries.length > this.#capacity * 1.1) {
       const excess = this.#entries.length - this.#capacity;
       this.#entries.splice(0, excess);
       this.#dropped += excess;
+      if (this.#filter) {
+        const oldest = /** @type {Entry} */ (this.#entries[0]).seq;
+        const gone = this.#shown.findIndex((e) => e.seq >= oldest);
+        this.#shown.splice(0, gone === -1 ? this.#shown.length : gone);
+      }
+      if (this.#selected && !this.#find(this.#selected)) this.select(0);
     }
     this.#schedule(this.#follow.checked);
   }
 
   clear() {
     this.#entries = [];
+    this.#shown = this.#filter ? [] : this.#entries;
     this.#dropped = 0;
+    if (this.#selected) this.select(0);
     this.#scroller.scrollTop = 0;
     this.#schedule(false);
   }
@@ -94,7 +199,13 @@ export class LogView {
 
   /** @param {boolean} toEnd */
   #render(toEnd) {
-    const total = this.#entries.length;
+    const shown = this.#shown;
+    const total = shown.length;
+    // Rows are replaced on every render: a focused # button is focused again after.
+    const active = document.activeElement;
+    const focusedSeq = this.#focusSeq ||
+      (active instanceof HTMLElement && this.#body.contains(active) ? Number(active.dataset.seq) : 0);
+    this.#focusSeq = 0;
     const rowHeight = this.#rowHeight || 32;
     const header = this.#table.tHead?.offsetHeight ?? 0;
     if (toEnd) {
@@ -107,7 +218,7 @@ export class LogView {
     const last = Math.min(total, first + Math.ceil(viewport / rowHeight) + 2 * OVERSCAN);
 
     const rows = [spacer(first * rowHeight)];
-    for (let i = first; i < last; i++) rows.push(this.#row(/** @type {Entry} */ (this.#entries[i]), i));
+    for (let i = first; i < last; i++) rows.push(this.#row(/** @type {Entry} */ (shown[i]), i));
     rows.push(spacer((total - last) * rowHeight));
     this.#body.replaceChildren(...rows);
     this.#table.setAttribute("aria-rowcount", String(total + 1));
@@ -117,9 +228,20 @@ export class LogView {
       if (this.#rowHeight !== rowHeight) this.#schedule(toEnd);
     }
     if (toEnd) this.#scroller.scrollTop = this.#scroller.scrollHeight;
+    // The Tab stop: the chosen entry's # button if it is in view, else the first in view.
+    const buttons = /** @type {NodeListOf<HTMLButtonElement>} */ (this.#body.querySelectorAll("button.seq"));
+    const stop = [...buttons].find((b) => Number(b.dataset.seq) === (focusedSeq || this.#selected)) ?? buttons[0];
+    if (stop) stop.tabIndex = 0;
+    if (focusedSeq) {
+      const again = this.#body.querySelector(`button[data-seq="${focusedSeq}"]`);
+      if (again instanceof HTMLElement) again.focus({ preventScroll: true });
+      else this.#scroller.focus({ preventScroll: true });
+    }
 
+    const all = this.#entries.length;
     const dropped = this.#dropped ? ` (${this.#dropped.toLocaleString("en")} older dropped)` : "";
-    this.#count.textContent = `${total.toLocaleString("en")} ${total === 1 ? "entry" : "entries"}${dropped}`;
+    const of = this.#filter ? `${total.toLocaleString("en")} of ` : "";
+    this.#count.textContent = `${of}${all.toLocaleString("en")} ${all === 1 ? "entry" : "entries"}${dropped}`;
   }
 
   /**
@@ -129,9 +251,20 @@ export class LogView {
   #row(entry, index) {
     const tr = document.createElement("tr");
     tr.className = `entry entry-${entry.kind}`;
+    tr.dataset.seq = String(entry.seq);
+    if (entry.seq === this.#selected) tr.dataset.selected = "";
     tr.setAttribute("aria-rowindex", String(index + 2));
+    const seq = cell("col-seq", "");
+    const open = document.createElement("button");
+    open.type = "button";
+    open.className = "seq";
+    open.dataset.seq = String(entry.seq);
+    open.textContent = String(entry.seq);
+    open.setAttribute("aria-label", `Show entry ${entry.seq}`);
+    open.tabIndex = -1; // #render makes one of them the Tab stop
+    seq.append(open);
     tr.append(
-      cell("col-seq", String(entry.seq)),
+      seq,
       cell("col-time", entry.time),
       cell("col-from", entry.from ?? ""),
       cell("col-to", entry.to ?? ""),

@@ -10,7 +10,14 @@ import {
   toHex,
   utf8Length,
 } from "./codec.js";
+import { EntryDetail } from "./entry-detail.js";
+import { LatencyChart } from "./latency-chart.js";
+import { setUpLogFilter } from "./log-filter.js";
+import { downloadJson, logDocument, logFileName } from "./log-export.js";
 import { LogView } from "./log-view.js";
+import { RECONNECT_LIMITS, Reconnector } from "./reconnect.js";
+import { setUpShareUrl } from "./share-url.js";
+import { setUpTheme } from "./theme.js";
 
 /** @template {HTMLElement} T @param {string} id @returns {T} */
 const $ = (id) => /** @type {T} */ (document.getElementById(id));
@@ -36,6 +43,10 @@ const ui = {
   closeError: $("close-error"),
   close: /** @type {HTMLButtonElement} */ ($("close")),
   clear: /** @type {HTMLButtonElement} */ ($("clear")),
+  urlError: $("url-error"),
+  reconnect: /** @type {HTMLInputElement} */ ($("reconnect")),
+  stopReconnect: /** @type {HTMLButtonElement} */ ($("stop-reconnect")),
+  download: /** @type {HTMLButtonElement} */ ($("download")),
   stats: {
     sent: $("stat-sent"),
     received: $("stat-received"),
@@ -52,7 +63,28 @@ const log = new LogView({
   body: /** @type {HTMLTableSectionElement} */ ($("log-body")),
   count: $("log-count"),
   follow: /** @type {HTMLInputElement} */ ($("autoscroll")),
+  onSelect: (entry) => detail.show(entry),
 });
+const detail = new EntryDetail({
+  heading: $("entry-heading"),
+  data: $("entry-data"),
+  note: $("entry-note"),
+  pretty: /** @type {HTMLInputElement} */ ($("pretty-json")),
+  copyData: /** @type {HTMLButtonElement} */ ($("copy-data")),
+  copyEntry: /** @type {HTMLButtonElement} */ ($("copy-entry")),
+});
+const chart = new LatencyChart({
+  canvas: /** @type {HTMLCanvasElement} */ ($("latency-chart")),
+  summary: $("latency-summary"),
+  figures: {
+    p50: $("latency-p50"),
+    p90: $("latency-p90"),
+    p99: $("latency-p99"),
+    count: $("latency-count"),
+    rate: $("latency-rate"),
+  },
+});
+const reconnector = new Reconnector(() => connect());
 
 const MAX_REPEAT = 10_000;
 
@@ -66,20 +98,36 @@ let socket;
 let inFlight = [];
 const stats = { sent: 0, received: 0, bytesSent: 0, bytesReceived: 0, lastRtt: NaN, rttTotal: 0, rttCount: 0 };
 
-/** @typedef {"ready" | "connecting" | "open" | "closing" | "closed"} State */
+/** Whether the user asked for the current socket's close (Close Socket, Stop reconnecting). */
+let closeAsked = false;
+
+/** @typedef {"ready" | "connecting" | "open" | "closing" | "closed" | "waiting"} State */
 const STATUS_TEXT = {
   ready: "Ready to connect",
   connecting: "Connecting",
   open: "Open",
   closing: "Closing",
   closed: "Closed",
+  waiting: "Waiting to reconnect",
 };
+
+/** The names of the close codes a reconnect follows most (RFC 6455 §7.4.1, IANA registry). */
+const CLOSE_NAMES = /** @type {Record<number, string>} */ ({
+  1000: "Normal Closure",
+  1001: "Going Away",
+  1006: "Abnormal Closure: no close frame",
+  1008: "Policy Violation",
+  1009: "Message Too Big",
+  1011: "Internal Error",
+  1012: "Service Restart",
+  1013: "Try Again Later",
+});
 
 /** @param {State} state */
 function setState(state) {
   ui.status.textContent = STATUS_TEXT[state];
   /** @type {HTMLElement} */ (ui.status.closest(".status")).dataset.state = state;
-  const idle = state === "ready" || state === "closed";
+  const idle = state === "ready" || state === "closed" || state === "waiting";
   const open = state === "open";
   ui.connect.disabled = !idle;
   ui.url.disabled = !idle;
@@ -89,6 +137,7 @@ function setState(state) {
   ui.file.disabled = !open;
   ui.fileLabel.classList.toggle("disabled", !open);
   ui.close.disabled = !(open || state === "connecting");
+  ui.stopReconnect.hidden = open || !reconnector.active;
 }
 
 function renderStats() {
@@ -117,12 +166,19 @@ function logError(message) {
 
 /** @param {string | ArrayBuffer | Uint8Array} data */
 function describe(data) {
-  if (typeof data === "string") return { badge: `text · ${formatBytes(utf8Length(data))}`, data };
+  if (typeof data === "string") {
+    return { badge: `text · ${formatBytes(utf8Length(data))}`, data, format: /** @type {const} */ ("text") };
+  }
   const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
-  return { badge: `binary · ${formatBytes(bytes.length)}`, data: toHex(bytes) };
+  return {
+    badge: `binary · ${formatBytes(bytes.length)}`,
+    data: toHex(bytes),
+    format: /** @type {const} */ ("binary"),
+  };
 }
 
 function connect() {
+  ui.urlError.textContent = "";
   const url = ui.url.value.trim();
   const protocols = parseProtocols(ui.protocols.value);
   let ws;
@@ -131,12 +187,18 @@ function connect() {
   } catch (error) {
     // A bad URL or sub-protocol: the constructor throws a SyntaxError.
     logError(`Cannot connect: ${/** @type {Error} */ (error).message}`);
+    if (reconnector.active) {
+      reconnector.stop();
+      setState("closed");
+    }
     ui.url.focus();
     return;
   }
   ws.binaryType = "arraybuffer";
   socket = ws;
+  closeAsked = false;
   inFlight = [];
+  chart.reset();
   Object.assign(stats, {
     sent: 0,
     received: 0,
@@ -150,13 +212,17 @@ function connect() {
   ui.protocol.textContent = "—";
   ui.extensions.textContent = "—";
   setState("connecting");
+  const attempt = reconnector.attempts
+    ? ` (reconnect attempt ${reconnector.attempts} of ${RECONNECT_LIMITS.maxAttempts})`
+    : "";
   log.add({
     kind: "event",
-    data: `Connecting to ${url}${protocols.length ? ` offering ${protocols.join(", ")}` : ""}`,
+    data: `Connecting to ${url}${protocols.length ? ` offering ${protocols.join(", ")}` : ""}${attempt}`,
   });
 
   ws.addEventListener("open", () => {
     if (socket !== ws) return;
+    reconnector.opened();
     setState("open");
     ui.protocol.textContent = ws.protocol || "none";
     ui.extensions.textContent = ws.extensions || "none";
@@ -167,7 +233,8 @@ function connect() {
   ws.addEventListener("message", (event) => {
     if (socket !== ws) return;
     const sentAt = inFlight.shift();
-    const rtt = sentAt === undefined ? undefined : performance.now() - sentAt;
+    const now = performance.now();
+    const rtt = sentAt === undefined ? undefined : now - sentAt;
     /** @type {string | ArrayBuffer} */
     const data = event.data;
     stats.received++;
@@ -176,6 +243,7 @@ function connect() {
       stats.lastRtt = rtt;
       stats.rttTotal += rtt;
       stats.rttCount++;
+      chart.add(rtt, now);
     }
     scheduleStats();
     log.add({
@@ -184,6 +252,7 @@ function connect() {
       to: "Client",
       ...describe(data),
       rtt: rtt === undefined ? "" : formatMs(rtt),
+      rttMs: rtt,
     });
   });
 
@@ -204,7 +273,44 @@ function connect() {
       kind: event.wasClean ? "event" : "error",
       data: `Connection closed. Code: ${event.code}. Reason: ${event.reason}${event.wasClean ? "" : " (not clean)"}`,
     });
+    if (!closeAsked && ui.reconnect.checked && scheduleReconnect(event.code)) return;
+    reconnector.stop();
+    setState("closed"); // again: the Stop button follows the reconnect state
   });
+}
+
+/**
+ * @param {number} code the close that calls for it
+ * @returns {boolean} whether an attempt is scheduled
+ */
+function scheduleReconnect(code) {
+  const why = `close code ${code}${CLOSE_NAMES[code] ? ` (${CLOSE_NAMES[code]})` : ""}`;
+  const next = reconnector.schedule();
+  if (!next) {
+    logError(`Gave up reconnecting after ${RECONNECT_LIMITS.maxAttempts} failed attempts in a row (last: ${why})`);
+    return false;
+  }
+  setState("waiting");
+  log.add({
+    kind: "event",
+    data: `Reconnecting in ${formatMs(next.delayMs)} (attempt ${next.attempt} of ${RECONNECT_LIMITS.maxAttempts}) ` +
+      `after ${why}`,
+  });
+  return true;
+}
+
+function stopReconnecting() {
+  if (!reconnector.active) return;
+  reconnector.stop();
+  log.add({ kind: "event", data: "Reconnecting stopped" });
+  if (socket) {
+    // An attempt is connecting: it goes too.
+    closeAsked = true;
+    socket.close();
+  } else {
+    setState("closed");
+  }
+  ui.connect.focus();
 }
 
 /** @param {string | Uint8Array<ArrayBuffer>} data @param {string} [note] */
@@ -250,7 +356,11 @@ function sendMessage() {
       return;
     }
   }
-  for (let i = 0; i < times; i++) if (!send(data)) break;
+  const startedAt = performance.now();
+  const waiting = inFlight.length;
+  let sent = 0;
+  while (sent < times && send(data)) sent++;
+  if (times > 1 && sent > 0) chart.startBurst({ count: sent, waiting, startedAt });
 }
 
 async function sendFile() {
@@ -277,6 +387,7 @@ function closeSocket() {
     return;
   }
   try {
+    closeAsked = true;
     socket.close(code, reason);
   } catch (error) {
     logError(`Not closed: ${/** @type {Error} */ (error).message}`);
@@ -288,8 +399,22 @@ function closeSocket() {
 
 ui.connectForm.addEventListener("submit", (event) => {
   event.preventDefault();
+  reconnector.stop(); // Connect while waiting to reconnect: now, and from the first attempt
   connect();
 });
+ui.stopReconnect.addEventListener("click", stopReconnecting);
+ui.reconnect.addEventListener("change", () => {
+  if (!ui.reconnect.checked) stopReconnecting();
+});
+ui.download.addEventListener("click", () => {
+  downloadJson(logDocument(log.entries(), { url: ui.url.value.trim(), dropped: log.dropped }), logFileName());
+});
+setUpLogFilter({
+  direction: /** @type {HTMLSelectElement} */ ($("log-direction")),
+  type: /** @type {HTMLSelectElement} */ ($("log-type")),
+  search: /** @type {HTMLInputElement} */ ($("log-search")),
+}, log);
+setUpTheme(/** @type {HTMLSelectElement} */ ($("theme")), () => chart.redraw());
 ui.sendForm.addEventListener("submit", (event) => {
   event.preventDefault();
   sendMessage();
@@ -307,6 +432,12 @@ ui.closeForm.addEventListener("submit", (event) => {
 });
 ui.clear.addEventListener("click", () => log.clear());
 
-ui.url.value = defaultSocketUrl(location);
+const shared = setUpShareUrl(ui, { url: defaultSocketUrl(location), protocols: "", reconnect: false });
 setState("ready");
 renderStats();
+if (shared.problem) {
+  ui.urlError.textContent = shared.problem;
+  logError(shared.problem);
+} else if (shared.connect) {
+  connect();
+}

@@ -10,6 +10,7 @@ import { type ServerProcess, startServer } from "../harness/server-process.ts";
 import { describeOn } from "../harness/describe-on.ts";
 import { missing, type RuntimeUnderTest } from "../runtimes.ts";
 import { type Chromium, chromiumMissing, launchChromium } from "./chromium.ts";
+import { describePageTools } from "./page-tools.ts";
 
 const XSS = "<img src=x onerror=alert(1)>";
 /** Sends in the burst test; each is logged twice (sent, echoed). */
@@ -27,6 +28,7 @@ interface Row {
 }
 
 export function describeBrowser(rt: RuntimeUnderTest): void {
+  describePageTools(rt); // the page's tools beyond the sample's client (issue 29): page-tools.ts
   describeOn(`browser: ${rt.label}`, missing(rt) ?? chromiumMissing(), () => {
     let server: ServerProcess;
     let browser: Chromium;

@@ -61,7 +61,8 @@ export async function startServer(
     ca?: string;
   } = {},
 ): Promise<ServerProcess> {
-  const port = await freePort();
+  // env.PORT picks the port (a restart on the same port); else the OS picks a free one.
+  const port = env.PORT ? Number(env.PORT) : await freePort();
   // Its own process group (detached), so stop() reaches npm, the runtime and
   // anything the runtime spawned (wrangler's workerd), and nothing else.
   const child = spawn("npm", ["run", "-s", script], {
