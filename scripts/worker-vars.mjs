@@ -11,6 +11,8 @@ export const OPTION_VARS = [
   "SUBPROTOCOLS",
   "MAX_CONNECTIONS",
   "LOG_LEVEL",
+  // Accepted and ignored by a Worker (the platform places isolates); still checked, so a typo fails there too.
+  "WORKERS",
 ];
 
 /** The option variables set in this process's environment. */

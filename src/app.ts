@@ -15,6 +15,8 @@ export interface ServiceConfig {
   log: Logger;
   /** Serves `public/`. Absent on Workers, where Static Assets answer before the Worker runs. */
   serveStatic?: MiddlewareHandler;
+  /** Fields /healthz adds about the answering process (src/supervisor.ts `ProcessHealth`); none on Workers. */
+  health?: Readonly<Record<string, string | number>>;
 }
 
 /**
@@ -22,7 +24,7 @@ export interface ServiceConfig {
  * page from `public/`, 404 for anything else. Errors are logged and answered
  * with 500, never turned into a success.
  */
-export function createApp({ runtime, options, log, serveStatic }: ServiceConfig): EchoApp {
+export function createApp({ runtime, options, log, serveStatic, health }: ServiceConfig): EchoApp {
   const app = createEchoApp(runtime, options, log);
   // The echo's handshake rules check Host on /ws; this answers every other
   // request the same, including the ones Bun hands over with a relative URL
@@ -32,7 +34,10 @@ export function createApp({ runtime, options, log, serveStatic }: ServiceConfig)
     await next();
   });
   // `connections`: this process's open WebSockets (on Workers: this isolate's).
-  app.get("/healthz", (c) => c.json({ status: "ok", runtime: runtime.name, connections: app.connections.size }));
+  app.get(
+    "/healthz",
+    (c) => c.json({ status: "ok", runtime: runtime.name, connections: app.connections.size, ...health }),
+  );
   app.use("*", securityHeaders());
   if (serveStatic) app.use("*", serveStatic);
   app.notFound((c) => c.text("Not Found\n", 404));

@@ -2,25 +2,37 @@
 import { serveStatic } from "hono/bun";
 import process from "node:process";
 import { createApp } from "../app.ts";
-import { readListenOptions, readyLine } from "../listen.ts";
+import { readListenOptions } from "../listen.ts";
 import { createLogger } from "../log.ts";
 import { readOptions } from "../options.ts";
 import { shutdown } from "../shutdown.ts";
+import { processLogger } from "../supervisor.ts";
+import { announce, clusterRole, superviseWorkers } from "./cluster.ts";
 import { runtime, websocketHandler } from "./runtime.ts";
 
 const { port, hostname } = readListenOptions(Bun.env);
-const options = readOptions(Bun.env);
-const log = createLogger(options.logLevel);
+// WORKERS > 1: this process is the primary and supervises workers of this same entry (src/bun/cluster.ts).
+const role = clusterRole(readOptions(Bun.env));
+const options = role.options;
+const log = processLogger(createLogger(options.logLevel), role);
+if (role.primary) await superviseWorkers(role, port, hostname, log);
 const app = createApp({
   runtime,
   options,
   log,
   // Relative to the working directory: run from the project root, as the npm scripts do.
   serveStatic: serveStatic({ root: "./public" }),
+  health: role.health,
 });
 
-const server = Bun.serve({ port, hostname, fetch: app.fetch, websocket: websocketHandler(options) });
-console.log(readyLine("bun", hostname, server.port ?? port));
+const server = Bun.serve({
+  port,
+  hostname,
+  reusePort: role.index !== undefined,
+  fetch: app.fetch,
+  websocket: websocketHandler(options),
+});
+announce(role, hostname, server.port ?? port);
 
 const stop = () =>
   shutdown({ stopAccepting: () => void server.stop(), connections: app.connections, log }).finally(() =>

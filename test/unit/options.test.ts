@@ -11,6 +11,7 @@ test("an empty environment gives the documented defaults", () => {
     subprotocols: [],
     maxConnections: 20_000,
     logLevel: "info",
+    workers: 1,
   });
 });
 
@@ -23,6 +24,7 @@ test("every variable is read", () => {
     SUBPROTOCOLS: "chat.v2, chat",
     MAX_CONNECTIONS: "3",
     LOG_LEVEL: "warn",
+    WORKERS: "4",
   })).toEqual({
     keepAliveInterval: 200,
     keepAliveTimeout: 100,
@@ -31,6 +33,7 @@ test("every variable is read", () => {
     subprotocols: ["chat.v2", "chat"],
     maxConnections: 3,
     logLevel: "warn",
+    workers: 4,
   });
 });
 
@@ -42,6 +45,17 @@ test.each([
   ["LOG_LEVEL", "loud", /LOG_LEVEL must be one of debug, info, warn, error, silent/],
   ["ALLOWED_ORIGINS", "example.com", /ALLOWED_ORIGINS must list origins like https:\/\/example.com/],
   ["SUBPROTOCOLS", "a b", /SUBPROTOCOLS must be comma-separated tokens/],
+  ["WORKERS", "0", /WORKERS must be an integer from 1 to 256 or "auto", got "0"/],
+  ["WORKERS", "257", /WORKERS must be an integer from 1 to 256 or "auto"/],
+  ["WORKERS", "2.5", /WORKERS must be an integer from 1 to 256 or "auto"/],
+  ["WORKERS", "Auto", /WORKERS must be an integer from 1 to 256 or "auto"/],
 ])("%s=%j fails, naming the option and what it accepts", (name, value, message) => {
   expect(() => readOptions({ [name]: value })).toThrow(message);
+});
+
+test("WORKERS: 1 to 256, or auto", () => {
+  expect(readOptions({ WORKERS: "1" }).workers).toBe(1);
+  expect(readOptions({ WORKERS: " 256 " }).workers).toBe(256);
+  expect(readOptions({ WORKERS: "auto" }).workers).toBe("auto");
+  expect(readOptions({ WORKERS: "" }).workers).toBe(1);
 });
