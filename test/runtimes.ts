@@ -81,6 +81,12 @@ export interface Capabilities {
    * message before the close is answered). No upstream issue found.
    */
   closeReplyBehindMessages: "sent" | "dropped";
+  /**
+   * WORKERS > 1 runs that many serving processes under one primary (src/<runtime>/cluster.ts):
+   * node:cluster on Node, `reusePort` processes on Bun and Deno. Not on Workers: the platform
+   * places isolates, so WORKERS is accepted there and ignored, and /healthz has no pid.
+   */
+  workerProcesses: boolean;
 }
 
 export interface RuntimeUnderTest {
@@ -116,6 +122,7 @@ export const node: RuntimeUnderTest = {
     deflate: false,
     fragmentLimit: 262_144,
     closeReplyBehindMessages: "sent",
+    workerProcesses: true,
   },
 };
 
@@ -146,6 +153,7 @@ export const deno: RuntimeUnderTest = {
     deflate: false,
     fragmentLimit: false,
     closeReplyBehindMessages: "sent",
+    workerProcesses: true,
   },
 };
 
@@ -167,6 +175,7 @@ export const bun: RuntimeUnderTest = {
     deflate: false,
     fragmentLimit: false,
     closeReplyBehindMessages: "sent",
+    workerProcesses: true,
   },
 };
 
@@ -185,6 +194,7 @@ const workers = {
     deflate: true,
     fragmentLimit: false,
     closeReplyBehindMessages: "dropped",
+    workerProcesses: false,
   },
 } as const;
 

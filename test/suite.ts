@@ -13,6 +13,7 @@ import { sleep, until, within } from "./harness/deadline.ts";
 import { serverProcess } from "./harness/proc.ts";
 import { get, rawRequest, RawWebSocket } from "./harness/raw.ts";
 import { type ServerProcess, startServer } from "./harness/server-process.ts";
+import { describeCores } from "./cores.ts";
 import { describeMessageShapes } from "./message-shapes.ts";
 import { describeMount } from "./mount.ts";
 import { describeProduction } from "./production.ts";
@@ -282,7 +283,13 @@ export function describeRuntime(rt: RuntimeUnderTest): void {
         const response = await fetch(`${server.origin}/healthz`);
         expect(response.status).toBe(200);
         expect(response.headers.get("content-type")).toMatch(/^application\/json/);
-        expect(await response.json()).toEqual({ status: "ok", runtime: rt.runtime, connections: expect.any(Number) });
+        expect(await response.json()).toEqual({
+          status: "ok",
+          runtime: rt.runtime,
+          connections: expect.any(Number),
+          // The answering process, alone with the default WORKERS=1 (test/cores.ts).
+          ...(rt.capabilities.workerProcesses && { pid: expect.any(Number), workers: 1, maxConnections: 20_000 }),
+        });
       });
     });
 
@@ -393,5 +400,6 @@ export function describeRuntime(rt: RuntimeUnderTest): void {
 
     describeProduction(rt, reason && `CI=true and ${reason}`);
     describeMount(rt, reason && `CI=true and ${reason}`);
+    describeCores(rt, reason && `CI=true and ${reason}`);
   });
 }
