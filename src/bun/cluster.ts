@@ -11,7 +11,7 @@
 import process from "node:process";
 import { readyLine } from "../listen.ts";
 import type { Logger } from "../log.ts";
-import type { EchoOptions } from "../options.ts";
+import { type EchoOptions, OptionError } from "../options.ts";
 import { type ClusterRole, clusterRole as roleOf, Supervisor, WORKER_ENV } from "../supervisor.ts";
 
 /** What a worker sends the primary once it listens. */
@@ -23,6 +23,10 @@ interface ReadyMessage {
 /** This process's role; `navigator.hardwareConcurrency` is the CPUs Bun may use. */
 export function clusterRole(options: EchoOptions): ClusterRole {
   const role = roleOf(options, Bun.env, navigator.hardwareConcurrency, process.pid);
+  if (role.primary && process.platform !== "linux") {
+    // Elsewhere SO_REUSEPORT does not spread connections (or Bun ignores it): fail now, not in a crash loop.
+    throw new OptionError(`WORKERS > 1 needs Linux on Bun (SO_REUSEPORT), not ${process.platform}`);
+  }
   if (role.index !== undefined) {
     // See src/node/cluster.ts: a second SIGTERM/SIGINT must not kill a worker mid-close.
     for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, () => {});

@@ -13,7 +13,7 @@
  */
 import { readyLine } from "../listen.ts";
 import type { Logger } from "../log.ts";
-import type { EchoOptions } from "../options.ts";
+import { type EchoOptions, OptionError } from "../options.ts";
 import { type ClusterRole, clusterRole as roleOf, READY_MARKER, Supervisor, WORKER_ENV } from "../supervisor.ts";
 
 /**
@@ -25,6 +25,10 @@ const WORKER_FLAGS = ["run", "--allow-net", "--allow-read=./public", "--allow-en
 /** This process's role; `navigator.hardwareConcurrency` is the CPUs Deno may use. */
 export function clusterRole(options: EchoOptions): ClusterRole {
   const role = roleOf(options, Deno.env.toObject(), navigator.hardwareConcurrency, Deno.pid);
+  if (role.primary && Deno.build.os !== "linux") {
+    // Elsewhere SO_REUSEPORT does not spread connections (or Deno ignores it): fail now, not in a crash loop.
+    throw new OptionError(`WORKERS > 1 needs Linux on Deno (SO_REUSEPORT), not ${Deno.build.os}`);
+  }
   if (role.index !== undefined) void stopWhenOrphaned();
   return role;
 }
