@@ -633,11 +633,14 @@ async function main(): Promise<void> {
   const rows = summarize(results);
   const cores = coresResults.length > 0 ? `\n\n${coresReport(coresResults)}` : "";
   const title = `ws-echo vs native echo, ${host.nproc}× ${host.cpu}, ${started.toISOString().slice(0, 16)}Z`;
-  const text = `${
-    table(rows)
-  }\n\nAt a glance (✗: misses the issue's target; ~: this run cannot tell: the target lies inside the median ratio's 95% confidence interval, taken over the pairs of server processes (at 6 to 8 pairs, between the lowest and highest pair's median), or the run had fewer than 6 pairs (or samples), too few for a 95% interval):\n\n${
-    ratioTable(rows)
-  }${cores}`;
+  // BENCH_MODES=cores alone has no ours/native rows: its own report only.
+  const text = rows.length === 0
+    ? coresReport(coresResults)
+    : `${
+      table(rows)
+    }\n\nAt a glance (✗: misses the issue's target; ~: this run cannot tell: the target lies inside the median ratio's 95% confidence interval, taken over the pairs of server processes (at 6 to 8 pairs, between the lowest and highest pair's median), or the run had fewer than 6 pairs (or samples), too few for a 95% interval):\n\n${
+      ratioTable(rows)
+    }${cores}`;
   console.log(`\n${title}\n\n${text}\n`);
   mkdirSync("bench-results", { recursive: true });
   const stamp = started.toISOString().replaceAll(":", "-").slice(0, 19);
