@@ -1,8 +1,8 @@
 /**
  * WORKERS on Node: `node:cluster`. The primary holds the listening socket and
- * hands each new connection to the next worker in turn (SCHED_RR, the default
- * on Linux), so connections split evenly whatever their source ports; port 0
- * is one shared port. `net.Server`'s `reusePort` would let workers bind on
+ * hands each new connection to the next worker free to take one (SCHED_RR,
+ * the default on Linux), so connections split near evenly whatever the
+ * clients' addresses; port 0 is one shared port. `net.Server`'s `reusePort` would let workers bind on
  * their own, but it exists only from Node 22.12/23.1 (nodejs/node#55408) and
  * we run on Node 20. The policy is src/supervisor.ts; this is the wiring.
  */
