@@ -7,7 +7,8 @@
  *
  * Environment (all optional):
  *   BENCH_RUNTIMES  node,deno,bun,workers
- *   BENCH_MODES     pingpong,pipelined,stream,large,conns5k,conns10k
+ *   BENCH_MODES     pingpong,pipelined,stream,large,conns5k,conns10k,cores (cores: WORKERS=1 vs 2 vs native,
+ *                   CPU over each server's process tree, and 1,000 connections' split; bench/cores.ts)
  *   BENCH_ROUNDS    rounds per load mode (24): one slice of each server, the order swapped each round
  *   BENCH_PAIR_ROUNDS  rounds per pair of server processes (4): each load mode starts both servers
  *                   afresh every this many rounds, and the ratio's interval is taken over the pairs
@@ -30,7 +31,8 @@ import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
 import process from "node:process";
 import type { ClientCommand } from "./client.ts";
-import type { Mark } from "./load.ts";
+import { CORES_SPEC, coresErrors, coresReport, type CoresResult, measureCores } from "./cores.ts";
+import type { LoadSpec, Mark } from "./load.ts";
 import { meets, ratioTable, type Row, svgChart, table } from "./report.ts";
 import {
   cpuSeconds,
@@ -43,9 +45,31 @@ import {
   type Target,
 } from "./servers.ts";
 import { Histogram, type SparseHistogram } from "./stats.ts";
-import { type ConnsMode, type LoadMode, MODES, type Results, type Sample, summarize } from "./summary.ts";
+import {
+  type ConnsMode,
+  type LoadMode,
+  MODES as SUMMARY_MODES,
+  type Results,
+  type Sample,
+  summarize,
+} from "./summary.ts";
 
 const MiB = 1024 * 1024;
+
+type CoresMode = { kind: "cores"; spec: LoadSpec; describe: string };
+
+/** The summary's modes (bench/summary.ts), and the cores mode (bench/cores.ts), which has a report of its own. */
+const MODES: Record<string, LoadMode | ConnsMode | CoresMode> = {
+  ...SUMMARY_MODES,
+  cores: {
+    kind: "cores",
+    spec: CORES_SPEC,
+    describe: "pipelined load on WORKERS=1, WORKERS=2 and native; 1,000 connections over WORKERS=2",
+  },
+};
+
+/** The cores mode's results, by runtime (bench/cores.ts). */
+const coresResults: CoresResult[] = [];
 
 /**
  * Seconds of load before each slice after a set's first (whose warm-up is
@@ -314,7 +338,7 @@ async function sample(
   try {
     s = mode.kind === "load"
       ? await measureLoad(clients, server, mode, round, open)
-      : await measureConns(clients, server, mode, round);
+      : await measureConns(clients, server, mode as ConnsMode, round);
   } catch (error) {
     s = {
       round,
@@ -410,6 +434,9 @@ async function run(clients: Clients, results: Results): Promise<void> {
         }
       }
     }
+    if (config.modes.includes("cores")) {
+      coresResults.push(await measureCores(clients, runtime, { ...config, log }));
+    }
   }
 }
 
@@ -472,17 +499,29 @@ async function main(): Promise<void> {
     await stopAll();
   }
   const rows = summarize(results, config.runtimes, config.modes);
+  const cores = coresResults.length > 0 ? `\n\n${coresReport(coresResults)}` : "";
   const title = chartTitle(host, started.toISOString());
-  const text = `${
-    table(rows)
-  }\n\nAt a glance (✗: misses the issue's target; ~: this run cannot tell: the target lies inside the median ratio's 95% confidence interval, taken over the pairs of server processes (at 6 to 8 pairs, between the lowest and highest pair's median), or the run had fewer than 6 pairs (or samples), too few for a 95% interval):\n\n${
-    ratioTable(rows)
-  }`;
+  // BENCH_MODES=cores alone has no ours/native rows: its own report only.
+  const text = rows.length === 0
+    ? coresReport(coresResults)
+    : `${
+      table(rows)
+    }\n\nAt a glance (✗: misses the issue's target; ~: this run cannot tell: the target lies inside the median ratio's 95% confidence interval, taken over the pairs of server processes (at 6 to 8 pairs, between the lowest and highest pair's median), or the run had fewer than 6 pairs (or samples), too few for a 95% interval):\n\n${
+      ratioTable(rows)
+    }${cores}`;
   console.log(`\n${title}\n\n${text}\n`);
   mkdirSync("bench-results", { recursive: true });
   const stamp = started.toISOString().replaceAll(":", "-").slice(0, 19);
   const json = JSON.stringify(
-    { started: started.toISOString(), machine: host, config, modes: MODES, summary: rows, samples: results },
+    {
+      started: started.toISOString(),
+      machine: host,
+      config,
+      modes: MODES,
+      summary: rows,
+      samples: results,
+      ...(coresResults.length > 0 && { cores: coresResults }),
+    },
     null,
     2,
   );
@@ -514,6 +553,10 @@ async function main(): Promise<void> {
   if (missed.length > 0) log(`${missed.length} ratio(s) miss the issue's target (marked MISS)`);
   if (errors.length > 0) {
     for (const r of errors) log(`ERROR ${r.runtime}/${r.mode}: ${r.errors[0]}`);
+    process.exitCode = 1;
+  }
+  for (const error of coresErrors(coresResults)) {
+    log(`ERROR ${error.split("\n")[0]}`);
     process.exitCode = 1;
   }
 }

@@ -173,7 +173,9 @@ function servingPid(root: number, runtime: Runtime): number {
     for (const p of all) if (!tree.has(p.pid) && tree.has(p.ppid)) tree.add(p.pid), grew = true;
   }
   const { comm, cmdline } = SERVING[runtime];
-  const found = all.filter((p) => tree.has(p.pid) && comm.test(p.comm) && cmdline.test(p.cmdline));
+  const matching = all.filter((p) => tree.has(p.pid) && comm.test(p.comm) && cmdline.test(p.cmdline));
+  // WORKERS > 1: the primary and its workers all match; the primary is the one whose parent does not.
+  const found = matching.filter((p) => !matching.some((q) => q.pid === p.ppid));
   if (found.length !== 1) {
     const seen = all.filter((p) => tree.has(p.pid)).map((p) => `${p.pid} ${p.comm}: ${p.cmdline}`).join("\n");
     throw new Error(`expected one ${runtime} serving process under ${root}, found ${found.length}:\n${seen}`);
@@ -198,6 +200,35 @@ export function cpuSeconds(pid: number): number {
     }
   }
   return ns / 1e9;
+}
+
+/** `pid` and every process below it (WORKERS > 1: the primary and its workers). */
+export function treePids(pid: number): number[] {
+  const all = readdirSync("/proc").filter((e) => /^\d+$/.test(e)).map((e) => readProc(Number(e))).filter((p) =>
+    p !== undefined
+  );
+  const tree = [pid];
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const p of all) if (!tree.includes(p.pid) && tree.includes(p.ppid)) tree.push(p.pid), grew = true;
+  }
+  return tree;
+}
+
+/**
+ * {@link cpuSeconds} summed over `pids` (see `treePids`): the whole server's CPU
+ * when it is several processes. A process gone since the listing adds nothing.
+ */
+export function treeCpuSeconds(pids: readonly number[]): number {
+  let seconds = 0;
+  for (const pid of pids) {
+    try {
+      seconds += cpuSeconds(pid);
+    } catch {
+      // exited since the listing
+    }
+  }
+  return seconds;
 }
 
 export { rssBytes, sleep };

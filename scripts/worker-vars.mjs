@@ -18,6 +18,8 @@ export const OPTION_VARS = [
   "HANDSHAKE_TIMEOUT_MS",
   "MAX_MESSAGES_PER_SECOND",
   "IDLE_TIMEOUT_MS",
+  // Accepted and ignored by a Worker (the platform places isolates); still checked, so a typo fails there too.
+  "WORKERS",
 ];
 
 /**

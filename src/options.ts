@@ -34,6 +34,12 @@ export interface EchoOptions {
   maxMessagesPerSecond: number;
   /** ms without a message from the client before the server closes with 1001. 0: never. */
   idleTimeout: number;
+  /**
+   * Serving processes on Node, Deno and Bun (WORKERS), or "auto": the CPUs this
+   * process may use (src/supervisor.ts `resolveWorkers`). Read by the entries,
+   * not by the app; Workers accept and ignore it (the platform places isolates).
+   */
+  workers: number | "auto";
 }
 
 /** Log levels, from most to least verbose; `silent` logs nothing. */
@@ -59,7 +65,11 @@ export const DEFAULT_OPTIONS: Readonly<EchoOptions> = {
   handshakeTimeout: 10_000,
   maxMessagesPerSecond: 0,
   idleTimeout: 0,
+  workers: 1,
 };
+
+/** The most WORKERS accepts: past it the processes' memory, not the cores, is what runs out. */
+export const MAX_WORKERS = 256;
 
 /** Where each option comes from in the environment, and what it accepts. */
 const INTEGER_OPTIONS = {
@@ -138,7 +148,18 @@ export function readOptions(env: Env): EchoOptions {
     }
     options.trustedProxies = proxies;
   }
+  const workers = text(env, "WORKERS");
+  if (workers !== undefined) options.workers = readWorkers(workers);
   return options;
+}
+
+function readWorkers(raw: string): number | "auto" {
+  if (raw === "auto") return "auto";
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < 1 || value > MAX_WORKERS) {
+    throw new OptionError(`WORKERS must be an integer from 1 to ${MAX_WORKERS} or "auto", got "${raw}"`);
+  }
+  return value;
 }
 
 /** RFC 7230 token: what a sub-protocol name may be. */

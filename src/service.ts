@@ -15,6 +15,8 @@ export interface ServiceConfig {
   log: Logger;
   /** Serves `public/`. Absent on Workers, where Static Assets answer before the Worker runs. */
   serveStatic?: MiddlewareHandler;
+  /** Fields /healthz adds about the answering process (src/supervisor.ts `ProcessHealth`); none on Workers. */
+  health?: Readonly<Record<string, string | number>>;
 }
 
 /**
@@ -29,7 +31,7 @@ export interface ServiceConfig {
  * broke Deno's 101, whose headers are immutable (honojs/hono#2535): the
  * security headers leave a 101 they cannot change as it is.
  */
-export function createApp({ runtime, options, log, serveStatic }: ServiceConfig): EchoApp {
+export function createApp({ runtime, options, log, serveStatic, health }: ServiceConfig): EchoApp {
   const echo = createEchoApp(runtime, options, log);
   const app = new Hono();
   app.use("*", securityHeaders());
@@ -44,7 +46,10 @@ export function createApp({ runtime, options, log, serveStatic }: ServiceConfig)
     await next();
   });
   // `connections`: this process's open WebSockets (on Workers: this isolate's).
-  app.get("/healthz", (c) => c.json({ status: "ok", runtime: runtime.name, connections: echo.connections.size }));
+  app.get(
+    "/healthz",
+    (c) => c.json({ status: "ok", runtime: runtime.name, connections: echo.connections.size, ...health }),
+  );
   // Prometheus metrics (./metrics.ts); METRICS=off leaves the path to the 404 below.
   if (echo.metrics) app.get("/metrics", metricsAuth(options.metricsToken), metricsHandler(echo.metrics));
   app.route("/", echo);

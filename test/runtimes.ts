@@ -127,6 +127,12 @@ export interface Capabilities {
    * are HTTP/1.1 upgrades on every runtime.
    */
   tlsHttp2: boolean;
+  /**
+   * WORKERS > 1 runs that many serving processes under one primary (src/<runtime>/cluster.ts):
+   * node:cluster on Node, `reusePort` processes on Bun and Deno. Not on Workers: the platform
+   * places isolates, so WORKERS is accepted there and ignored, and /healthz has no pid.
+   */
+  workerProcesses: boolean;
 }
 
 export interface RuntimeUnderTest {
@@ -168,6 +174,7 @@ export const node: RuntimeUnderTest = {
     rateLimitClose: "1008",
     tls: true,
     tlsHttp2: false,
+    workerProcesses: true,
   },
 };
 
@@ -204,6 +211,7 @@ export const deno: RuntimeUnderTest = {
     rateLimitClose: "1008-or-reset",
     tls: true,
     tlsHttp2: true,
+    workerProcesses: true,
   },
 };
 
@@ -231,6 +239,7 @@ export const bun: RuntimeUnderTest = {
     rateLimitClose: "1008",
     tls: true,
     tlsHttp2: false,
+    workerProcesses: true,
   },
 };
 
@@ -255,6 +264,7 @@ const workers = {
     rateLimitClose: "1008",
     tls: false,
     tlsHttp2: false,
+    workerProcesses: false,
   },
 } as const;
 

@@ -12,6 +12,7 @@ import { sleep, until, within } from "./harness/deadline.ts";
 import { serverProcess } from "./harness/proc.ts";
 import { get, rawRequest, RawWebSocket } from "./harness/raw.ts";
 import { type ServerProcess, startServer } from "./harness/server-process.ts";
+import { describeCores } from "./cores.ts";
 import { describeMessageShapes } from "./message-shapes.ts";
 import { describeLimits } from "./limits.ts";
 import { describeMetrics } from "./metrics.ts";
@@ -251,7 +252,13 @@ export function describeRuntime(rt: RuntimeUnderTest): void {
         const response = await fetch(`${server.origin}/healthz`);
         expect(response.status).toBe(200);
         expect(response.headers.get("content-type")).toMatch(/^application\/json/);
-        expect(await response.json()).toEqual({ status: "ok", runtime: rt.runtime, connections: expect.any(Number) });
+        expect(await response.json()).toEqual({
+          status: "ok",
+          runtime: rt.runtime,
+          connections: expect.any(Number),
+          // The answering process, alone with the default WORKERS=1 (test/cores.ts).
+          ...(rt.capabilities.workerProcesses && { pid: expect.any(Number), workers: 1, maxConnections: 20_000 }),
+        });
       });
     });
 
@@ -396,5 +403,6 @@ export function describeRuntime(rt: RuntimeUnderTest): void {
     describeMetrics(rt);
     describeLimits(rt);
     describeTls(rt);
+    describeCores(rt);
   });
 }

@@ -3,29 +3,42 @@ import { serveStatic } from "hono/bun";
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import process from "node:process";
-import { createApp } from "../service.ts";
-import { readListenOptions, readyLine } from "../listen.ts";
+import { readListenOptions } from "../listen.ts";
 import { createLogger } from "../log.ts";
 import { readOptions } from "../options.ts";
+import { createApp } from "../service.ts";
 import { shutdown } from "../shutdown.ts";
+import { processLogger } from "../supervisor.ts";
 import { readTlsFiles } from "../tls.ts";
+import { announce, clusterRole, superviseWorkers } from "./cluster.ts";
 import { runtime, websocketHandler } from "./runtime.ts";
 
 const { port, hostname } = readListenOptions(Bun.env);
-const options = readOptions(Bun.env);
+// WORKERS > 1: this process is the primary and supervises workers of this same entry (src/bun/cluster.ts).
+const role = clusterRole(readOptions(Bun.env));
+const options = role.options;
 const readTextFile = (path: string) => readFileSync(path, "utf8");
 const tls = readTlsFiles(Bun.env, { readTextFile, X509Certificate, createPrivateKey });
-const log = createLogger(options.logLevel);
+const log = processLogger(createLogger(options.logLevel), role);
+if (role.primary) await superviseWorkers(role, port, hostname, log, tls !== undefined);
 const app = createApp({
   runtime,
   options,
   log,
   // Relative to the working directory: run from the project root, as the npm scripts do.
   serveStatic: serveStatic({ root: "./public" }),
+  health: role.health,
 });
 
-const server = Bun.serve({ port, hostname, tls, fetch: app.fetch, websocket: websocketHandler(app) });
-console.log(readyLine("bun", hostname, server.port ?? port, tls !== undefined));
+const server = Bun.serve({
+  port,
+  hostname,
+  tls,
+  reusePort: role.index !== undefined,
+  fetch: app.fetch,
+  websocket: websocketHandler(app),
+});
+announce(role, hostname, server.port ?? port, tls !== undefined);
 
 const stop = () =>
   shutdown({ stopAccepting: () => void server.stop(), connections: app.connections, log }).finally(() =>

@@ -1,32 +1,39 @@
 // Deno entry point: `deno task start`.
 import { serveStatic } from "hono/deno";
 import { createPrivateKey, X509Certificate } from "node:crypto";
-import { createApp } from "../service.ts";
-import { readListenOptions, readyLine } from "../listen.ts";
+import { readListenOptions } from "../listen.ts";
 import { createLogger } from "../log.ts";
 import { readOptions } from "../options.ts";
+import { createApp } from "../service.ts";
 import { shutdown } from "../shutdown.ts";
+import { processLogger } from "../supervisor.ts";
 import { readTlsFiles } from "../tls.ts";
+import { announce, clusterRole, superviseWorkers } from "./cluster.ts";
 import { runtime } from "./runtime.ts";
 
 const env = Deno.env.toObject();
 const { port, hostname } = readListenOptions(env);
-const options = readOptions(env);
+// WORKERS > 1: this process is the primary and supervises workers of this same entry (src/deno/cluster.ts).
+const role = clusterRole(readOptions(env));
+const options = role.options;
 const tls = readTlsFiles(env, { readTextFile: Deno.readTextFileSync, X509Certificate, createPrivateKey });
-const log = createLogger(options.logLevel);
+const log = processLogger(createLogger(options.logLevel), role);
+if (role.primary) await superviseWorkers(role, port, hostname, log, tls !== undefined);
 const app = createApp({
   runtime,
   options,
   log,
   // Relative to the working directory: run from the project root, as `deno task start` does.
   serveStatic: serveStatic({ root: "./public" }),
+  health: role.health,
 });
 
 const server = Deno.serve({
   port,
   hostname,
   ...tls,
-  onListen: (addr) => console.log(readyLine("deno", hostname, addr.port, tls !== undefined)),
+  reusePort: role.index !== undefined,
+  onListen: (addr) => announce(role, hostname, addr.port, tls !== undefined),
 }, app.fetch);
 
 const stop = () =>

@@ -6,31 +6,38 @@ import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import process from "node:process";
-import { createApp } from "../service.ts";
 import { readListenOptions, readyLine } from "../listen.ts";
 import { createLogger } from "../log.ts";
 import { readOptions } from "../options.ts";
+import { createApp } from "../service.ts";
 import { shutdown } from "../shutdown.ts";
+import { processLogger } from "../supervisor.ts";
 import { readTlsFiles } from "../tls.ts";
+import { clusterRole, superviseWorkers } from "./cluster.ts";
 import { applyHandshakeTimeout } from "./handshake-timeout.ts";
 import { attachWebSocketServer, runtime } from "./runtime.ts";
 
 const { port, hostname } = readListenOptions(process.env);
-const options = readOptions(process.env);
+// WORKERS > 1: this process is the primary and supervises workers of this same entry (src/node/cluster.ts).
+const role = clusterRole(readOptions(process.env));
+const options = role.options;
 const readTextFile = (path: string) => readFileSync(path, "utf8");
 const tls = readTlsFiles(process.env, { readTextFile, X509Certificate, createPrivateKey });
-const log = createLogger(options.logLevel);
+const log = processLogger(createLogger(options.logLevel), role);
+if (role.primary) await superviseWorkers(role, port, hostname, log, tls !== undefined);
 const app = createApp({
   runtime,
   options,
   log,
   // Relative to the working directory: run from the project root, as the npm scripts do.
   serveStatic: serveStatic({ root: "./public" }),
+  health: role.health,
 });
 
 const server = serve(
   { fetch: app.fetch, port, hostname, ...(tls && { createServer: createHttpsServer, serverOptions: tls }) },
-  (info) => console.log(readyLine("node", hostname, info.port, tls !== undefined)),
+  // A worker prints nothing: the primary prints the one line once every worker listens.
+  (info) => role.index === undefined && console.log(readyLine("node", hostname, info.port, tls !== undefined)),
 );
 // HANDSHAKE_TIMEOUT_MS is the server's (a host app that mounts the echo sets its own server's).
 applyHandshakeTimeout(server as Server, options.handshakeTimeout);

@@ -64,3 +64,24 @@ export function groupAlive(pid: number): boolean {
     throw error;
   }
 }
+
+/** Whether a process with this pid exists (a zombie counts until its parent reaps it). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ESRCH") return false;
+    throw error;
+  }
+}
+
+/** The parent of a process, from /proc/<pid>/stat; undefined once it is gone. */
+export function parentPid(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return undefined;
+  }
+}

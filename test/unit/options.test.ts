@@ -17,6 +17,7 @@ test("an empty environment gives the documented defaults", () => {
     handshakeTimeout: 10_000,
     maxMessagesPerSecond: 0,
     idleTimeout: 0,
+    workers: 1,
   });
 });
 
@@ -36,6 +37,7 @@ test("every variable is read", () => {
     HANDSHAKE_TIMEOUT_MS: "500",
     MAX_MESSAGES_PER_SECOND: "100",
     IDLE_TIMEOUT_MS: "60000",
+    WORKERS: "4",
   })).toEqual({
     keepAliveInterval: 200,
     keepAliveTimeout: 100,
@@ -51,6 +53,7 @@ test("every variable is read", () => {
     handshakeTimeout: 500,
     maxMessagesPerSecond: 100,
     idleTimeout: 60_000,
+    workers: 4,
   });
 });
 
@@ -84,6 +87,10 @@ test.each([
   ["TRUSTED_PROXIES", "256.1.1.1", /TRUSTED_PROXIES must list .*got "256.1.1.1"/],
   ["TRUSTED_PROXIES", "fd00::/129", /TRUSTED_PROXIES must list .*got "fd00::\/129"/],
   ["TRUSTED_PROXIES", "10.0.0.0/", /TRUSTED_PROXIES must list .*got "10.0.0.0\/"/],
+  ["WORKERS", "0", /WORKERS must be an integer from 1 to 256 or "auto", got "0"/],
+  ["WORKERS", "257", /WORKERS must be an integer from 1 to 256 or "auto"/],
+  ["WORKERS", "2.5", /WORKERS must be an integer from 1 to 256 or "auto"/],
+  ["WORKERS", "Auto", /WORKERS must be an integer from 1 to 256 or "auto"/],
 ])("%s=%j fails, naming the option and what it accepts", (name, value, message) => {
   expect(() => readOptions({ [name]: value })).toThrow(message);
 });
@@ -92,4 +99,11 @@ test("METRICS=on keeps /metrics; an unset METRICS_TOKEN leaves it open", () => {
   const options = readOptions({ METRICS: "on" });
   expect(options.metrics).toBe(true);
   expect(options.metricsToken).toBeUndefined();
+});
+
+test("WORKERS: 1 to 256, or auto", () => {
+  expect(readOptions({ WORKERS: "1" }).workers).toBe(1);
+  expect(readOptions({ WORKERS: " 256 " }).workers).toBe(256);
+  expect(readOptions({ WORKERS: "auto" }).workers).toBe("auto");
+  expect(readOptions({ WORKERS: "" }).workers).toBe(1);
 });
