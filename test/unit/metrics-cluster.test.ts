@@ -59,7 +59,7 @@ function cluster(primaryProcess = true) {
   });
   const workers = new Map<number, { current: MetricsSnapshot; client: WorkerMetrics; deaf: boolean }>();
   const add = (pid: number, current: MetricsSnapshot = snapshot()) => {
-    const worker = {
+    const worker: { current: MetricsSnapshot; deaf: boolean; client: WorkerMetrics } = {
       current,
       deaf: false,
       client: new WorkerMetrics({
@@ -301,7 +301,7 @@ describe("one collection at a time", () => {
     for (const answer of await Promise.all(more)) expect(answer.messages.text).toBe(6);
   });
 
-  test("with no worker ready yet, a scrape is answered at once with the primary's figures", async () => {
+  test("with no worker ready yet, the totals are the primary's own figures, and no worker counted", () => {
     const c = cluster();
     const totals = c.aggregator.totals(0);
     expect(totals.workers).toEqual({ live: 0, reporting: 0 });
