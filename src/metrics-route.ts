@@ -1,7 +1,7 @@
 import type { Handler, MiddlewareHandler } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { HTTPException } from "hono/http-exception";
-import { type EchoMetrics, PROMETHEUS_CONTENT_TYPE, prometheusText } from "./metrics.ts";
+import { type EchoMetrics, type MetricsSnapshot, PROMETHEUS_CONTENT_TYPE, prometheusText } from "./metrics.ts";
 
 /**
  * `GET /metrics`'s guard: with a token set (METRICS_TOKEN), Hono's bearer-auth
@@ -25,11 +25,23 @@ export function metricsAuth(token: string | undefined): MiddlewareHandler {
   };
 }
 
-/** `GET /metrics`: the app's counters in the Prometheus text format 0.0.4 (./metrics.ts). */
-export function metricsHandler(metrics: EchoMetrics): Handler {
-  return (c) =>
-    c.body(prometheusText(metrics.snapshot()), 200, {
-      "Content-Type": PROMETHEUS_CONTENT_TYPE,
-      "Cache-Control": "no-store",
-    });
+/** Where a whole-server snapshot comes from with WORKERS > 1 (./metrics-cluster.ts); rejects when it cannot be had. */
+export type WholeServerMetrics = () => Promise<MetricsSnapshot>;
+
+/**
+ * `GET /metrics`: the app's counters in the Prometheus text format 0.0.4
+ * (./metrics.ts); with `wholeServer`, the whole server's, or 503 when the
+ * primary does not answer in time (a scrape never gets one process's figures
+ * under the server's name).
+ */
+export function metricsHandler(metrics: EchoMetrics, wholeServer?: WholeServerMetrics): Handler {
+  const headers = { "Content-Type": PROMETHEUS_CONTENT_TYPE, "Cache-Control": "no-store" };
+  if (!wholeServer) return (c) => c.body(prometheusText(metrics.snapshot()), 200, headers);
+  return async (c) => {
+    try {
+      return c.body(prometheusText(await wholeServer()), 200, headers);
+    } catch (error) {
+      return c.text(`Service Unavailable: ${(error as Error).message}\n`, 503, { "Retry-After": "1" });
+    }
+  };
 }

@@ -77,6 +77,16 @@ export interface MetricsSnapshot {
   /** Per bucket of HANDSHAKE_BUCKETS plus +Inf, not cumulative (the exposition sums them). */
   handshake: { buckets: number[]; sum: number; count: number };
   process?: ProcessMetrics;
+  /** Only in a whole-server answer with WORKERS > 1 (src/metrics-cluster.ts); `mergeSnapshots` leaves it out. */
+  workers?: WorkerCounts;
+}
+
+/** How many workers serve, and how many of them answered for a whole-server scrape. */
+export interface WorkerCounts {
+  /** Workers serving now (ready, not exited). */
+  live: number;
+  /** Of those, how many sent their snapshot for this scrape in time. */
+  reporting: number;
 }
 
 /**
@@ -275,6 +285,14 @@ export function prometheusText(s: MetricsSnapshot): string {
       samples: histogram("ws_echo_handshake_duration_seconds", s.handshake),
     },
   ];
+  if (s.workers) {
+    families.push(
+      gauge("ws_echo_workers", "Worker processes serving (WORKERS > 1).", [sample("ws_echo_workers", s.workers.live)]),
+      gauge("ws_echo_workers_reporting", "Workers whose counts this scrape has fresh; the others count as last seen.", [
+        sample("ws_echo_workers_reporting", s.workers.reporting),
+      ]),
+    );
+  }
   const p = s.process;
   if (p) {
     families.push(

@@ -2,7 +2,8 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { createEchoApp, type EchoApp } from "./echo-app.ts";
 import { malformedHost } from "./handshake.ts";
 import type { Logger } from "./log.ts";
-import { metricsAuth, metricsHandler } from "./metrics-route.ts";
+import type { EchoMetrics } from "./metrics.ts";
+import { metricsAuth, metricsHandler, type WholeServerMetrics } from "./metrics-route.ts";
 import type { EchoOptions } from "./options.ts";
 import type { EchoRuntime } from "./runtime.ts";
 import { securityHeaders } from "./security-headers.ts";
@@ -17,6 +18,8 @@ export interface ServiceConfig {
   serveStatic?: MiddlewareHandler;
   /** Fields /healthz adds about the answering process (src/supervisor.ts `ProcessHealth`); none on Workers. */
   health?: Readonly<Record<string, string | number>>;
+  /** WORKERS > 1: makes `/metrics` answer for the whole server from this worker's counters (src/<runtime>/cluster.ts). */
+  wholeServerMetrics?: ((metrics: EchoMetrics) => WholeServerMetrics) | undefined;
 }
 
 /**
@@ -31,7 +34,9 @@ export interface ServiceConfig {
  * broke Deno's 101, whose headers are immutable (honojs/hono#2535): the
  * security headers leave a 101 they cannot change as it is.
  */
-export function createApp({ runtime, options, log, serveStatic, health }: ServiceConfig): EchoApp {
+export function createApp(
+  { runtime, options, log, serveStatic, health, wholeServerMetrics }: ServiceConfig,
+): EchoApp {
   const echo = createEchoApp(runtime, options, log);
   const app = new Hono();
   app.use("*", securityHeaders());
@@ -51,7 +56,10 @@ export function createApp({ runtime, options, log, serveStatic, health }: Servic
     (c) => c.json({ status: "ok", runtime: runtime.name, connections: echo.connections.size, ...health }),
   );
   // Prometheus metrics (./metrics.ts); METRICS=off leaves the path to the 404 below.
-  if (echo.metrics) app.get("/metrics", metricsAuth(options.metricsToken), metricsHandler(echo.metrics));
+  if (echo.metrics) {
+    const handler = metricsHandler(echo.metrics, wholeServerMetrics?.(echo.metrics));
+    app.get("/metrics", metricsAuth(options.metricsToken), handler);
+  }
   app.route("/", echo);
   if (serveStatic) app.use("*", serveStatic);
   app.notFound((c) => c.text("Not Found\n", 404));

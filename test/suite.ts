@@ -16,6 +16,7 @@ import { describeCores } from "./cores.ts";
 import { describeMessageShapes } from "./message-shapes.ts";
 import { describeLimits } from "./limits.ts";
 import { describeMetrics } from "./metrics.ts";
+import { describeClusterMetrics } from "./metrics-cluster.ts";
 import { describeMount } from "./mount.ts";
 import { describeProduction } from "./production.ts";
 import { missing, type RuntimeUnderTest } from "./runtimes.ts";
@@ -404,5 +405,6 @@ export function describeRuntime(rt: RuntimeUnderTest): void {
     describeLimits(rt);
     describeTls(rt);
     describeCores(rt);
+    describeClusterMetrics(rt);
   });
 }

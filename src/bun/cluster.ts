@@ -11,6 +11,9 @@
 import process from "node:process";
 import { readyLine } from "../listen.ts";
 import type { Logger } from "../log.ts";
+import { type EchoMetrics, processMetricsOf } from "../metrics.ts";
+import { MetricsAggregator, WorkerMetrics } from "../metrics-cluster.ts";
+import type { WholeServerMetrics } from "../metrics-route.ts";
 import { type EchoOptions, OptionError } from "../options.ts";
 import { type ClusterRole, clusterRole as roleOf, Supervisor, WORKER_ENV } from "../supervisor.ts";
 
@@ -50,17 +53,38 @@ export function superviseWorkers(
   log: Logger,
   tls = false,
 ): Promise<never> {
+  const children = new Map<number, Bun.Subprocess>();
+  // /metrics for the whole server (src/metrics-cluster.ts), over Bun's IPC channels.
+  const aggregator = role.options.metrics
+    ? new MetricsAggregator({
+      send: (pid, message) => {
+        try {
+          children.get(pid)?.send(message);
+        } catch {
+          // the worker is gone; its exit is on its way
+        }
+      },
+      process: processMetricsOf(process),
+    })
+    : undefined;
   const supervisor: Supervisor = new Supervisor({
     spawn(index, port) {
       const child = Bun.spawn([process.execPath, Bun.main], {
         env: { ...Bun.env, [WORKER_ENV]: String(index), PORT: String(port) },
         stdio: ["ignore", "inherit", "inherit"],
-        ipc(message: ReadyMessage) {
-          if (message?.type === "ws-echo ready") supervisor.ready(index, message.port);
+        ipc(message: ReadyMessage, child) {
+          if (message?.type === "ws-echo ready") {
+            aggregator?.ready(child.pid);
+            supervisor.ready(index, message.port);
+          } else aggregator?.message(child.pid, message);
         },
-        onExit: (_child, code, signal) =>
-          supervisor.exited(index, { code, signal: signal === null ? null : String(signal) }),
+        onExit: (child, code, signal) => {
+          children.delete(child.pid);
+          aggregator?.exited(child.pid);
+          supervisor.exited(index, { code, signal: signal === null ? null : String(signal) });
+        },
       });
+      children.set(child.pid, child);
       return { pid: child.pid, signal: (signal) => child.kill(signal) };
     },
     listening: (port) => console.log(readyLine("bun", hostname, port, tls)),
@@ -70,4 +94,11 @@ export function superviseWorkers(
   process.on("SIGINT", () => supervisor.stop());
   supervisor.start();
   return new Promise<never>(() => {});
+}
+
+/** A worker's `/metrics` answers for the whole server: it asks the primary over Bun's IPC channel. */
+export function wholeServerMetrics(metrics: EchoMetrics): WholeServerMetrics {
+  const worker = new WorkerMetrics({ snapshot: () => metrics.snapshot(), send: (message) => process.send?.(message) });
+  process.on("message", (message) => worker.message(message));
+  return () => worker.scrape();
 }

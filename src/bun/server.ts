@@ -10,7 +10,7 @@ import { createApp } from "../service.ts";
 import { shutdown } from "../shutdown.ts";
 import { processLogger } from "../supervisor.ts";
 import { readTlsFiles } from "../tls.ts";
-import { announce, clusterRole, superviseWorkers } from "./cluster.ts";
+import { announce, clusterRole, superviseWorkers, wholeServerMetrics } from "./cluster.ts";
 import { runtime, websocketHandler } from "./runtime.ts";
 
 const { port, hostname } = readListenOptions(Bun.env);
@@ -28,6 +28,7 @@ const app = createApp({
   // Relative to the working directory: run from the project root, as the npm scripts do.
   serveStatic: serveStatic({ root: "./public" }),
   health: role.health,
+  wholeServerMetrics: role.index === undefined ? undefined : wholeServerMetrics,
 });
 
 const server = Bun.serve({

@@ -12,7 +12,18 @@
  * pipe from the primary, ends. The policy is src/supervisor.ts; this is the wiring.
  */
 import { readyLine } from "../listen.ts";
+import process from "node:process";
 import type { Logger } from "../log.ts";
+import { type EchoMetrics, processMetricsOf } from "../metrics.ts";
+import {
+  decodeLine,
+  encodeLine,
+  LineSplitter,
+  MetricsAggregator,
+  type MetricsMessage,
+  WorkerMetrics,
+} from "../metrics-cluster.ts";
+import type { WholeServerMetrics } from "../metrics-route.ts";
 import { type EchoOptions, OptionError } from "../options.ts";
 import { type ClusterRole, clusterRole as roleOf, READY_MARKER, Supervisor, WORKER_ENV } from "../supervisor.ts";
 
@@ -47,6 +58,15 @@ export function superviseWorkers(
   log: Logger,
   tls = false,
 ): Promise<never> {
+  // /metrics for the whole server (src/metrics-cluster.ts): messages are lines on each worker's stdin and stderr.
+  const stdins = new Map<number, WritableStreamDefaultWriter<Uint8Array>>();
+  const encoder = new TextEncoder();
+  const aggregator = role.options.metrics
+    ? new MetricsAggregator({
+      send: (pid, message) => void stdins.get(pid)?.write(encoder.encode(`${encodeLine(message)}\n`)).catch(() => {}),
+      process: processMetricsOf(process),
+    })
+    : undefined;
   const supervisor: Supervisor = new Supervisor({
     spawn(index, port) {
       const child = new Deno.Command(Deno.execPath(), {
@@ -56,8 +76,20 @@ export function superviseWorkers(
         stdout: "inherit",
         stderr: "piped",
       }).spawn();
-      void forwardStderr(child.stderr, (port) => supervisor.ready(index, port));
-      void child.status.then(({ code, signal }) => supervisor.exited(index, { code: signal ? null : code, signal }));
+      const pid = child.pid;
+      if (aggregator) stdins.set(pid, child.stdin.getWriter());
+      void forwardStderr(child.stderr, {
+        ready: (port) => {
+          aggregator?.ready(pid);
+          supervisor.ready(index, port);
+        },
+        message: (message) => aggregator?.message(pid, message),
+      });
+      void child.status.then(({ code, signal }) => {
+        stdins.delete(pid);
+        aggregator?.exited(pid);
+        supervisor.exited(index, { code: signal ? null : code, signal });
+      });
       return {
         pid: child.pid,
         signal: (signal) => {
@@ -78,25 +110,54 @@ export function superviseWorkers(
   return new Promise<never>(() => {});
 }
 
-/** Passes a worker's stderr on line by line, taking out its ready line. */
-async function forwardStderr(stream: ReadableStream<Uint8Array>, ready: (port: number) => void): Promise<void> {
+/** Passes a worker's stderr on line by line, taking out its ready line and its metrics messages. */
+async function forwardStderr(
+  stream: ReadableStream<Uint8Array>,
+  on: { ready: (port: number) => void; message: (message: MetricsMessage) => void },
+): Promise<void> {
   const encoder = new TextEncoder();
-  let pending = "";
+  const lines = new LineSplitter();
   for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    const lines = (pending + chunk).split("\n");
-    pending = lines.pop()!;
-    for (const line of lines) {
-      if (line.startsWith(READY_MARKER)) ready(Number(line.slice(READY_MARKER.length)));
+    for (const line of lines.push(chunk)) {
+      const message = decodeLine(line);
+      if (message) on.message(message);
+      else if (line.startsWith(READY_MARKER)) on.ready(Number(line.slice(READY_MARKER.length)));
       else await Deno.stderr.write(encoder.encode(`${line}\n`));
     }
   }
-  if (pending) await Deno.stderr.write(encoder.encode(pending));
+  const rest = lines.rest();
+  if (rest) await Deno.stderr.write(encoder.encode(rest));
 }
 
-/** stdin is a pipe from the primary: its end means the primary is gone (even by SIGKILL). Stop as on SIGTERM. */
+/** Where a worker's stdin hands the primary's metrics messages, once the app is there. */
+let fromPrimary: ((message: MetricsMessage) => void) | undefined;
+
+/**
+ * stdin is a pipe from the primary: it carries the primary's metrics messages,
+ * and its end means the primary is gone (even by SIGKILL). Stop as on SIGTERM.
+ */
 async function stopWhenOrphaned(): Promise<void> {
-  for await (const _ of Deno.stdin.readable) {
-    // the primary writes nothing; only the end matters
+  const lines = new LineSplitter();
+  for await (const chunk of Deno.stdin.readable.pipeThrough(new TextDecoderStream())) {
+    for (const line of lines.push(chunk)) {
+      const message = decodeLine(line);
+      if (message) fromPrimary?.(message);
+    }
   }
   Deno.kill(Deno.pid, "SIGTERM");
+}
+
+/**
+ * A worker's `/metrics` answers for the whole server: it asks the primary in
+ * a line on stderr, written at once like the ready line and the log's own
+ * lines (one short line per scrape and per collection, never per message),
+ * and hears back on stdin.
+ */
+export function wholeServerMetrics(metrics: EchoMetrics): WholeServerMetrics {
+  const worker = new WorkerMetrics({
+    snapshot: () => metrics.snapshot(),
+    send: (message) => console.error(encodeLine(message)),
+  });
+  fromPrimary = (message) => worker.message(message);
+  return () => worker.scrape();
 }

@@ -8,7 +8,7 @@ import { createApp } from "../service.ts";
 import { shutdown } from "../shutdown.ts";
 import { processLogger } from "../supervisor.ts";
 import { readTlsFiles } from "../tls.ts";
-import { announce, clusterRole, superviseWorkers } from "./cluster.ts";
+import { announce, clusterRole, superviseWorkers, wholeServerMetrics } from "./cluster.ts";
 import { runtime } from "./runtime.ts";
 
 const env = Deno.env.toObject();
@@ -26,6 +26,7 @@ const app = createApp({
   // Relative to the working directory: run from the project root, as `deno task start` does.
   serveStatic: serveStatic({ root: "./public" }),
   health: role.health,
+  wholeServerMetrics: role.index === undefined ? undefined : wholeServerMetrics,
 });
 
 const server = Deno.serve({

@@ -13,7 +13,7 @@ import { createApp } from "../service.ts";
 import { shutdown } from "../shutdown.ts";
 import { processLogger } from "../supervisor.ts";
 import { readTlsFiles } from "../tls.ts";
-import { clusterRole, superviseWorkers } from "./cluster.ts";
+import { clusterRole, superviseWorkers, wholeServerMetrics } from "./cluster.ts";
 import { applyHandshakeTimeout } from "./handshake-timeout.ts";
 import { attachWebSocketServer, runtime } from "./runtime.ts";
 
@@ -32,6 +32,7 @@ const app = createApp({
   // Relative to the working directory: run from the project root, as the npm scripts do.
   serveStatic: serveStatic({ root: "./public" }),
   health: role.health,
+  wholeServerMetrics: role.index === undefined ? undefined : wholeServerMetrics,
 });
 
 const server = serve(
