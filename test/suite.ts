@@ -15,6 +15,7 @@ import { type ServerProcess, startServer } from "./harness/server-process.ts";
 import { describeCores } from "./cores.ts";
 import { describeMessageShapes } from "./message-shapes.ts";
 import { describeLimits } from "./limits.ts";
+import { describeLogs } from "./logs.ts";
 import { describeMetrics } from "./metrics.ts";
 import { describeClusterMetrics } from "./metrics-cluster.ts";
 import { describeMount } from "./mount.ts";
@@ -406,5 +407,6 @@ export function describeRuntime(rt: RuntimeUnderTest): void {
     describeTls(rt);
     describeCores(rt);
     describeClusterMetrics(rt);
+    describeLogs(rt);
   });
 }

@@ -3,6 +3,7 @@ import { serveStatic } from "hono/deno";
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readListenOptions } from "../listen.ts";
 import { createLogger } from "../log.ts";
+import { LogBuffer } from "../log-buffer.ts";
 import { readOptions } from "../options.ts";
 import { createApp } from "../service.ts";
 import { shutdown } from "../shutdown.ts";
@@ -17,7 +18,11 @@ const { port, hostname } = readListenOptions(env);
 const role = clusterRole(readOptions(env));
 const options = role.options;
 const tls = readTlsFiles(env, { readTextFile: Deno.readTextFileSync, X509Certificate, createPrivateKey });
-const log = processLogger(createLogger(options.logLevel), role);
+const out = new LogBuffer();
+const log = processLogger(createLogger(options.logLevel, out.write, out.writeNow), role);
+// Batched log lines (../log-buffer.ts) go out before the process ends: Deno.exit (SIGTERM's path) fires
+// "unload", an uncaught exception or rejection "error" or "unhandledrejection".
+for (const event of ["unload", "error", "unhandledrejection"]) addEventListener(event, out.flush);
 if (role.primary) await superviseWorkers(role, port, hostname, log, tls !== undefined);
 const app = createApp({
   runtime,

@@ -8,6 +8,7 @@ import { createServer as createHttpsServer } from "node:https";
 import process from "node:process";
 import { readListenOptions, readyLine } from "../listen.ts";
 import { createLogger } from "../log.ts";
+import { LogBuffer } from "../log-buffer.ts";
 import { readOptions } from "../options.ts";
 import { createApp } from "../service.ts";
 import { shutdown } from "../shutdown.ts";
@@ -23,7 +24,10 @@ const role = clusterRole(readOptions(process.env));
 const options = role.options;
 const readTextFile = (path: string) => readFileSync(path, "utf8");
 const tls = readTlsFiles(process.env, { readTextFile, X509Certificate, createPrivateKey });
-const log = processLogger(createLogger(options.logLevel), role);
+const out = new LogBuffer();
+const log = processLogger(createLogger(options.logLevel, out.write, out.writeNow), role);
+// Batched log lines (../log-buffer.ts) go out before the process ends: on process.exit (SIGTERM's path) and on a crash.
+process.on("exit", out.flush);
 if (role.primary) await superviseWorkers(role, port, hostname, log, tls !== undefined);
 const app = createApp({
   runtime,
