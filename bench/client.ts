@@ -9,6 +9,7 @@
  */
 import process from "node:process";
 import { LoadClient, type LoadSpec } from "./load.ts";
+import { StormClient } from "./storm-client.ts";
 
 export type ClientCommand =
   | { cmd: "open"; set: string; host: string; port: number; spec: LoadSpec; concurrency?: number }
@@ -16,9 +17,15 @@ export type ClientCommand =
   | { cmd: "mark"; set: string; recording: boolean }
   | { cmd: "stop"; set: string }
   | { cmd: "echoOnce"; set: string }
-  | { cmd: "close"; set: string };
+  | { cmd: "close"; set: string }
+  // The storm mode (bench/storm.ts, bench/storm-client.ts).
+  | { cmd: "stormOpen"; host: string; port: number; connections: number; concurrency: number }
+  | { cmd: "stormArm" }
+  | { cmd: "stormWait"; timeoutMs: number }
+  | { cmd: "stormClose" };
 
 const sets = new Map<string, LoadClient>();
+let storm: StormClient | undefined;
 
 async function handle(message: ClientCommand): Promise<unknown> {
   switch (message.cmd) {
@@ -42,6 +49,19 @@ async function handle(message: ClientCommand): Promise<unknown> {
     }
     case "echoOnce":
       return await loaded(message.set).echoOnce();
+    case "stormOpen": {
+      storm?.close();
+      storm = new StormClient(message.host, message.port);
+      return { seconds: await storm.open(message.connections, message.concurrency) };
+    }
+    case "stormArm":
+      return void storm!.arm();
+    case "stormWait":
+      return await storm!.wait(message.timeoutMs);
+    case "stormClose":
+      storm?.close();
+      storm = undefined;
+      return;
     case "close": {
       const load = sets.get(message.set);
       sets.delete(message.set);
@@ -61,7 +81,7 @@ process.on("message", (message: ClientCommand & { id: number }) => {
   handle(message).then(
     (result) => process.send!({ id: message.id, result }),
     (error: Error) => {
-      if (message.cmd !== "close") {
+      if ("set" in message && message.cmd !== "close") {
         sets.get(message.set)?.destroy();
         sets.delete(message.set);
       }

@@ -144,7 +144,7 @@ class Connection {
 }
 
 /** Opens one connection and completes its handshake; resolves with the bytes that followed the 101. */
-function open(host: string, port: number, timeoutMs: number): Promise<{ socket: Socket; leftover: Buffer }> {
+export function open(host: string, port: number, timeoutMs: number): Promise<{ socket: Socket; leftover: Buffer }> {
   const { request, accept } = handshake(host, port);
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port, noDelay: true });

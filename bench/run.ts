@@ -8,7 +8,10 @@
  * Environment (all optional):
  *   BENCH_RUNTIMES  node,deno,bun,workers
  *   BENCH_MODES     pingpong,pipelined,stream,large,conns5k,conns10k,cores (cores: WORKERS=1 vs 2 vs native,
- *                   CPU over each server's process tree, and 1,000 connections' split; bench/cores.ts)
+ *                   CPU over each server's process tree, and 1,000 connections' split; bench/cores.ts),
+ *                   storm (10,000 connections, SIGTERM, a fresh server on the same port, every client
+ *                   reconnecting; BENCH_CONNS_ROUNDS rounds; bench/storm.ts)
+ *   BENCH_STORM_CONNECTIONS  connections in the storm mode (10000, the issue's; lower only for a quick try)
  *   BENCH_ROUNDS    rounds per load mode (24): one slice of each server, the order swapped each round
  *   BENCH_PAIR_ROUNDS  rounds per pair of server processes (4): each load mode starts both servers
  *                   afresh every this many rounds, and the ratio's interval is taken over the pairs
@@ -33,6 +36,7 @@ import process from "node:process";
 import type { ClientCommand } from "./client.ts";
 import { CORES_SPEC, coresErrors, coresReport, type CoresResult, measureCores } from "./cores.ts";
 import type { LoadSpec, Mark } from "./load.ts";
+import { measureStorm, STORM_CONNECTIONS, stormErrors, stormReport, type StormResult } from "./storm.ts";
 import { meets, ratioTable, type Row, svgChart, table } from "./report.ts";
 import {
   cpuSeconds,
@@ -57,19 +61,26 @@ import {
 const MiB = 1024 * 1024;
 
 type CoresMode = { kind: "cores"; spec: LoadSpec; describe: string };
+type StormMode = { kind: "storm"; describe: string };
 
 /** The summary's modes (bench/summary.ts), and the cores mode (bench/cores.ts), which has a report of its own. */
-const MODES: Record<string, LoadMode | ConnsMode | CoresMode> = {
+const MODES: Record<string, LoadMode | ConnsMode | CoresMode | StormMode> = {
   ...SUMMARY_MODES,
   cores: {
     kind: "cores",
     spec: CORES_SPEC,
     describe: "pipelined load on WORKERS=1, WORKERS=2 and native; 1,000 connections over WORKERS=2",
   },
+  storm: {
+    kind: "storm",
+    describe: "10,000 connections, SIGTERM (1001), a fresh server on the same port, all reconnect (bench/storm.ts)",
+  },
 };
 
 /** The cores mode's results, by runtime (bench/cores.ts). */
 const coresResults: CoresResult[] = [];
+/** The storm mode's results, by runtime (bench/storm.ts). */
+const stormResults: StormResult[] = [];
 
 /**
  * Seconds of load before each slice after a set's first (whose warm-up is
@@ -107,6 +118,7 @@ const config = {
   rounds: number("BENCH_ROUNDS", 24, 1, 500),
   pairRounds: number("BENCH_PAIR_ROUNDS", 4, 1, 500),
   connsRounds: number("BENCH_CONNS_ROUNDS", 1, 1, 50),
+  stormConnections: number("BENCH_STORM_CONNECTIONS", STORM_CONNECTIONS, 10, STORM_CONNECTIONS),
   seconds: number("BENCH_SECONDS", 0.5, 0.1, 600),
   warmup: number("BENCH_WARMUP", 1, 0, 60),
   clients: number("BENCH_CLIENTS", 1, 1, 16),
@@ -437,6 +449,25 @@ async function run(clients: Clients, results: Results): Promise<void> {
     if (config.modes.includes("cores")) {
       coresResults.push(await measureCores(clients, runtime, { ...config, log }));
     }
+    if (config.modes.includes("storm")) {
+      if (openFilesLimit() < config.stormConnections / clients.count + 200) {
+        stormResults.push({
+          runtime,
+          connections: config.stormConnections,
+          samples: [],
+          skipped: `ulimit -n is ${openFilesLimit()}: too low (bench/run.sh raises it)`,
+        });
+      } else {
+        stormResults.push(
+          await measureStorm(clients, runtime, {
+            ...config,
+            rounds: config.connsRounds,
+            connections: config.stormConnections,
+            log,
+          }),
+        );
+      }
+    }
   }
 }
 
@@ -500,15 +531,19 @@ async function main(): Promise<void> {
   }
   const rows = summarize(results, config.runtimes, config.modes);
   const cores = coresResults.length > 0 ? `\n\n${coresReport(coresResults)}` : "";
+  const storm = stormResults.length > 0 ? `\n\n${stormReport(stormResults)}` : "";
   const title = chartTitle(host, started.toISOString());
   // BENCH_MODES=cores alone has no ours/native rows: its own report only.
   const text = rows.length === 0
-    ? coresReport(coresResults)
+    ? [coresReport(coresResults), stormReport(stormResults)].filter((_, i) =>
+      [coresResults, stormResults][i]!.length > 0
+    )
+      .join("\n\n")
     : `${
       table(rows)
     }\n\nAt a glance (✗: misses the issue's target; ~: this run cannot tell: the target lies inside the median ratio's 95% confidence interval, taken over the pairs of server processes (at 6 to 8 pairs, between the lowest and highest pair's median), or the run had fewer than 6 pairs (or samples), too few for a 95% interval):\n\n${
       ratioTable(rows)
-    }${cores}`;
+    }${cores}${storm}`;
   console.log(`\n${title}\n\n${text}\n`);
   mkdirSync("bench-results", { recursive: true });
   const stamp = started.toISOString().replaceAll(":", "-").slice(0, 19);
@@ -521,6 +556,7 @@ async function main(): Promise<void> {
       summary: rows,
       samples: results,
       ...(coresResults.length > 0 && { cores: coresResults }),
+      ...(stormResults.length > 0 && { storm: stormResults }),
     },
     null,
     2,
@@ -555,7 +591,7 @@ async function main(): Promise<void> {
     for (const r of errors) log(`ERROR ${r.runtime}/${r.mode}: ${r.errors[0]}`);
     process.exitCode = 1;
   }
-  for (const error of coresErrors(coresResults)) {
+  for (const error of [...coresErrors(coresResults), ...stormErrors(stormResults)]) {
     log(`ERROR ${error.split("\n")[0]}`);
     process.exitCode = 1;
   }

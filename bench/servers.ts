@@ -73,12 +73,14 @@ export async function startServer(
   timeoutMs = 60_000,
   /** BENCH_NATIVE_OURS_ENV: the "native" side is our server with these options (see run.ts). */
   nativeOursEnv?: Record<string, string>,
+  /** The storm mode (bench/storm.ts): a given port (a restart in place), and variables for either server. */
+  { port: fixedPort, env: extraEnv = {} }: { port?: number; env?: Record<string, string> } = {},
 ): Promise<Server> {
-  const port = await freePort();
+  const port = fixedPort ?? await freePort();
   const baseline = target === "native" && nativeOursEnv !== undefined;
   const [command, ...args] = COMMANDS[runtime][baseline ? "ours" : target];
   const child = spawn(command!, args, {
-    env: baseline ? serverEnv("ours", nativeOursEnv, port) : serverEnv(target, oursEnv, port),
+    env: { ...(baseline ? serverEnv("ours", nativeOursEnv, port) : serverEnv(target, oursEnv, port)), ...extraEnv },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });

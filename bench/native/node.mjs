@@ -10,4 +10,12 @@ const server = createServer((_req, res) => res.writeHead(426).end());
 const wss = new WebSocketServer({ server, path: "/ws" });
 wss.on("connection", (ws) => ws.on("message", (data, isBinary) => ws.send(data, { binary: isBinary })));
 server.listen(port, host, () => console.log(`native-echo (node) listening on http://${host}:${server.address().port}`));
-process.once("SIGTERM", () => process.exit(0));
+// NATIVE_GRACEFUL (the storm mode, bench/storm.ts): SIGTERM closes every WebSocket with 1001, as ours does,
+// and the process exits once all are closed (5 s at most); otherwise it exits at once.
+process.once("SIGTERM", () => {
+  if (!process.env.NATIVE_GRACEFUL) process.exit(0);
+  server.close();
+  for (const ws of wss.clients) ws.close(1001, "server shutting down");
+  const deadline = Date.now() + 5_000;
+  setInterval(() => (wss.clients.size === 0 || Date.now() > deadline) && process.exit(0), 10);
+});
