@@ -18,6 +18,8 @@ export const OPTION_VARS = [
   "HANDSHAKE_TIMEOUT_MS",
   "MAX_MESSAGES_PER_SECOND",
   "IDLE_TIMEOUT_MS",
+  "COMPRESSION",
+  "COMPRESSION_THRESHOLD_BYTES",
 ];
 
 /**
@@ -39,4 +41,14 @@ export function refuseTlsVars(env = process.env) {
 /** The option variables set in this process's environment. */
 export function optionVarsFromEnv(env = process.env) {
   return Object.fromEntries(OPTION_VARS.filter((name) => env[name] !== undefined).map((name) => [name, env[name]]));
+}
+
+/**
+ * The Worker's compatibility flags for this environment: COMPRESSION=on drops
+ * `no_web_socket_compression` (wrangler.toml), since workerd negotiates
+ * permessage-deflate only without it (src/compression.ts).
+ */
+export function compatibilityFlagsFor(flags = [], env = process.env) {
+  if (env.COMPRESSION?.trim() !== "on") return flags;
+  return flags.filter((flag) => flag !== "no_web_socket_compression");
 }

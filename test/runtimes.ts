@@ -59,9 +59,13 @@ export interface Capabilities {
    */
   devProxy: boolean;
   /**
-   * Whether the runtime accepts a client's offer of permessage-deflate (RFC 7692).
-   * workerd does, by itself; Node's `ws` server, Bun and Deno do not by default,
-   * and the echo does not turn it on (compression costs CPU on every message).
+   * Whether a client's offer of permessage-deflate (RFC 7692) is accepted with
+   * the default COMPRESSION=off. Node, Deno, Bun: declined. Workers: workerd
+   * declines for our Worker (the compatibility flag `no_web_socket_compression`
+   * in wrangler.toml), but locally Miniflare's entry worker, which stands before
+   * ours with compatibility date 2025-03-17 and flags of its own, negotiates it
+   * by itself (miniflare's SERVICE_ENTRY; not configurable). COMPRESSION=on:
+   * `compression`.
    */
   deflate: boolean;
   /**
@@ -127,6 +131,17 @@ export interface Capabilities {
    * are HTTP/1.1 upgrades on every runtime.
    */
   tlsHttp2: boolean;
+  /**
+   * Whether COMPRESSION=on negotiates permessage-deflate (test/compression.ts):
+   * Node (`ws`), Bun and workerd do; `Deno.upgradeWebSocket` has no extensions
+   * (denoland/deno#7681), so Deno declines.
+   */
+  compression: boolean;
+  /**
+   * Whether messages the server sends below COMPRESSION_THRESHOLD_BYTES go
+   * out uncompressed: `ws` and Bun (ours) honour it; workerd has no threshold.
+   */
+  compressionThreshold: boolean;
 }
 
 export interface RuntimeUnderTest {
@@ -168,6 +183,8 @@ export const node: RuntimeUnderTest = {
     rateLimitClose: "1008",
     tls: true,
     tlsHttp2: false,
+    compression: true,
+    compressionThreshold: true,
   },
 };
 
@@ -204,6 +221,8 @@ export const deno: RuntimeUnderTest = {
     rateLimitClose: "1008-or-reset",
     tls: true,
     tlsHttp2: true,
+    compression: false,
+    compressionThreshold: false,
   },
 };
 
@@ -231,6 +250,8 @@ export const bun: RuntimeUnderTest = {
     rateLimitClose: "1008",
     tls: true,
     tlsHttp2: false,
+    compression: true,
+    compressionThreshold: true,
   },
 };
 
@@ -255,6 +276,8 @@ const workers = {
     rateLimitClose: "1008",
     tls: false,
     tlsHttp2: false,
+    compression: true,
+    compressionThreshold: false,
   },
 } as const;
 

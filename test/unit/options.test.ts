@@ -17,6 +17,8 @@ test("an empty environment gives the documented defaults", () => {
     handshakeTimeout: 10_000,
     maxMessagesPerSecond: 0,
     idleTimeout: 0,
+    compression: false,
+    compressionThreshold: 1024,
   });
 });
 
@@ -36,6 +38,8 @@ test("every variable is read", () => {
     HANDSHAKE_TIMEOUT_MS: "500",
     MAX_MESSAGES_PER_SECOND: "100",
     IDLE_TIMEOUT_MS: "60000",
+    COMPRESSION: "on",
+    COMPRESSION_THRESHOLD_BYTES: "0",
   })).toEqual({
     keepAliveInterval: 200,
     keepAliveTimeout: 100,
@@ -51,6 +55,8 @@ test("every variable is read", () => {
     handshakeTimeout: 500,
     maxMessagesPerSecond: 100,
     idleTimeout: 60_000,
+    compression: true,
+    compressionThreshold: 0,
   });
 });
 
@@ -75,6 +81,12 @@ test.each([
   ["MAX_MESSAGES_PER_SECOND", "1e3", /MAX_MESSAGES_PER_SECOND must be an integer from 0 to 1000000/],
   ["IDLE_TIMEOUT_MS", "-5", /IDLE_TIMEOUT_MS must be an integer from 0 to 86400000, got "-5"/],
   ["IDLE_TIMEOUT_MS", "86400001", /IDLE_TIMEOUT_MS must be an integer from 0 to 86400000/],
+  ["COMPRESSION", "true", /COMPRESSION must be on or off, got "true"/],
+  [
+    "COMPRESSION_THRESHOLD_BYTES",
+    "1k",
+    /COMPRESSION_THRESHOLD_BYTES must be an integer from 0 to 1073741824, got "1k"/,
+  ],
   [
     "TRUSTED_PROXIES",
     "10.0.0.0/8, proxy.internal",
@@ -92,4 +104,9 @@ test("METRICS=on keeps /metrics; an unset METRICS_TOKEN leaves it open", () => {
   const options = readOptions({ METRICS: "on" });
   expect(options.metrics).toBe(true);
   expect(options.metricsToken).toBeUndefined();
+});
+
+test("COMPRESSION=off is the default and declines; COMPRESSION=on keeps the default threshold", () => {
+  expect(readOptions({ COMPRESSION: "off" }).compression).toBe(false);
+  expect(readOptions({ COMPRESSION: " on " })).toMatchObject({ compression: true, compressionThreshold: 1024 });
 });
