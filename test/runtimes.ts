@@ -142,6 +142,21 @@ export interface Capabilities {
    * out uncompressed: `ws` and Bun (ours) honour it; workerd has no threshold.
    */
   compressionThreshold: boolean;
+  /**
+   * What bounds the inflated size of a compressed message: "limit",
+   * MAX_MESSAGE_BYTES while inflating (`ws` maxPayload, Bun's
+   * maxPayloadLength: 1009 at the limit); or a number, the runtime's own cap in
+   * bytes, inflated to before our echo checks the limit: workerd's 32 MiB
+   * (WEBSOCKET_MAX_MESSAGE_SIZE, src/workerd/api/web-socket.c++), past which it
+   * closes with 1009 itself.
+   */
+  inflateBound: "limit" | number;
+  /**
+   * RSV1 on a control or continuation frame of a compressed connection (RFC
+   * 7692 §6.1: fail the connection): "fail" (`ws`, Bun: 1002); "ignored"
+   * (workerd, kj-http: answers the ping, echoes the message). No upstream issue found.
+   */
+  misplacedRsv1: "fail" | "ignored";
 }
 
 export interface RuntimeUnderTest {
@@ -185,6 +200,8 @@ export const node: RuntimeUnderTest = {
     tlsHttp2: false,
     compression: true,
     compressionThreshold: true,
+    inflateBound: "limit",
+    misplacedRsv1: "fail",
   },
 };
 
@@ -223,6 +240,8 @@ export const deno: RuntimeUnderTest = {
     tlsHttp2: true,
     compression: false,
     compressionThreshold: false,
+    inflateBound: "limit",
+    misplacedRsv1: "fail",
   },
 };
 
@@ -252,6 +271,8 @@ export const bun: RuntimeUnderTest = {
     tlsHttp2: false,
     compression: true,
     compressionThreshold: true,
+    inflateBound: "limit",
+    misplacedRsv1: "fail",
   },
 };
 
@@ -278,6 +299,8 @@ const workers = {
     tlsHttp2: false,
     compression: true,
     compressionThreshold: false,
+    inflateBound: 32 * 1024 * 1024,
+    misplacedRsv1: "ignored",
   },
 } as const;
 
