@@ -5,7 +5,7 @@ import * as esbuild from "esbuild";
 import { Miniflare } from "miniflare";
 import process from "node:process";
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
-import { optionVarsFromEnv, refuseTlsVars } from "./worker-vars.mjs";
+import { compatibilityFlagsFor, optionVarsFromEnv, refuseTlsVars } from "./worker-vars.mjs";
 
 refuseTlsVars();
 process.env.WRANGLER_SEND_METRICS = "false";
@@ -35,7 +35,7 @@ const mf = new Miniflare({
   modules: true,
   scriptPath: outfile,
   compatibilityDate: config.compatibility_date,
-  compatibilityFlags: config.compatibility_flags,
+  compatibilityFlags: compatibilityFlagsFor(config.compatibility_flags),
   bindings: { ...config.vars, ...optionVarsFromEnv() },
   // Static Assets, as on the platform, with the router configuration `wrangler dev`
   // derives from wrangler.toml: `has_user_worker` (else the router answers 404

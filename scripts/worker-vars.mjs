@@ -20,6 +20,8 @@ export const OPTION_VARS = [
   "IDLE_TIMEOUT_MS",
   // Accepted and ignored by a Worker (the platform places isolates); still checked, so a typo fails there too.
   "WORKERS",
+  "COMPRESSION",
+  "COMPRESSION_THRESHOLD_BYTES",
 ];
 
 /**
@@ -41,4 +43,14 @@ export function refuseTlsVars(env = process.env) {
 /** The option variables set in this process's environment. */
 export function optionVarsFromEnv(env = process.env) {
   return Object.fromEntries(OPTION_VARS.filter((name) => env[name] !== undefined).map((name) => [name, env[name]]));
+}
+
+/**
+ * The Worker's compatibility flags for this environment: COMPRESSION=on drops
+ * `no_web_socket_compression` (wrangler.toml), since workerd negotiates
+ * permessage-deflate only without it (src/compression.ts).
+ */
+export function compatibilityFlagsFor(flags = [], env = process.env) {
+  if (env.COMPRESSION?.trim() !== "on") return flags;
+  return flags.filter((flag) => flag !== "no_web_socket_compression");
 }

@@ -40,6 +40,11 @@ export interface EchoOptions {
    * not by the app; Workers accept and ignore it (the platform places isolates).
    */
   workers: number | "auto";
+  // permessage-deflate (issue 28; see src/compression.ts and docs/compression.md).
+  /** Whether a client's offer of permessage-deflate (RFC 7692) is accepted; off: declined on every runtime. */
+  compression: boolean;
+  /** With compression on, messages the server sends below this many bytes go out uncompressed (Node, Bun). */
+  compressionThreshold: number;
 }
 
 /** Log levels, from most to least verbose; `silent` logs nothing. */
@@ -66,6 +71,8 @@ export const DEFAULT_OPTIONS: Readonly<EchoOptions> = {
   maxMessagesPerSecond: 0,
   idleTimeout: 0,
   workers: 1,
+  compression: false,
+  compressionThreshold: 1024,
 };
 
 /** The most WORKERS accepts: past it the processes' memory, not the cores, is what runs out. */
@@ -82,6 +89,7 @@ const INTEGER_OPTIONS = {
   handshakeTimeout: { env: "HANDSHAKE_TIMEOUT_MS", min: 1, max: 3_600_000 },
   maxMessagesPerSecond: { env: "MAX_MESSAGES_PER_SECOND", min: 0, max: 1_000_000 },
   idleTimeout: { env: "IDLE_TIMEOUT_MS", min: 0, max: 86_400_000 },
+  compressionThreshold: { env: "COMPRESSION_THRESHOLD_BYTES", min: 0, max: 1024 * MiB },
 } as const;
 
 /** A bad option value: the message names the variable and what it accepts. */
@@ -129,6 +137,13 @@ export function readOptions(env: Env): EchoOptions {
   if (metrics !== undefined) {
     if (metrics !== "on" && metrics !== "off") throw new OptionError(`METRICS must be on or off, got "${metrics}"`);
     options.metrics = metrics === "on";
+  }
+  const compression = text(env, "COMPRESSION");
+  if (compression !== undefined) {
+    if (compression !== "on" && compression !== "off") {
+      throw new OptionError(`COMPRESSION must be on or off, got "${compression}"`);
+    }
+    options.compression = compression === "on";
   }
   const token = text(env, "METRICS_TOKEN");
   if (token !== undefined) {

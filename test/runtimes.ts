@@ -59,9 +59,13 @@ export interface Capabilities {
    */
   devProxy: boolean;
   /**
-   * Whether the runtime accepts a client's offer of permessage-deflate (RFC 7692).
-   * workerd does, by itself; Node's `ws` server, Bun and Deno do not by default,
-   * and the echo does not turn it on (compression costs CPU on every message).
+   * Whether a client's offer of permessage-deflate (RFC 7692) is accepted with
+   * the default COMPRESSION=off. Node, Deno, Bun: declined. Workers: workerd
+   * declines for our Worker (the compatibility flag `no_web_socket_compression`
+   * in wrangler.toml), but locally Miniflare's entry worker, which stands before
+   * ours with compatibility date 2025-03-17 and flags of its own, negotiates it
+   * by itself (miniflare's SERVICE_ENTRY; not configurable). COMPRESSION=on:
+   * `compression`.
    */
   deflate: boolean;
   /**
@@ -133,6 +137,32 @@ export interface Capabilities {
    * places isolates, so WORKERS is accepted there and ignored, and /healthz has no pid.
    */
   workerProcesses: boolean;
+  /**
+   * Whether COMPRESSION=on negotiates permessage-deflate (test/compression.ts):
+   * Node (`ws`), Bun and workerd do; `Deno.upgradeWebSocket` has no extensions
+   * (denoland/deno#7681), so Deno declines.
+   */
+  compression: boolean;
+  /**
+   * Whether messages the server sends below COMPRESSION_THRESHOLD_BYTES go
+   * out uncompressed: `ws` and Bun (ours) honour it; workerd has no threshold.
+   */
+  compressionThreshold: boolean;
+  /**
+   * What bounds the inflated size of a compressed message: "limit",
+   * MAX_MESSAGE_BYTES while inflating (`ws` maxPayload, Bun's
+   * maxPayloadLength: 1009 at the limit); or a number, the runtime's own cap in
+   * bytes, inflated to before our echo checks the limit: workerd's 32 MiB
+   * (WEBSOCKET_MAX_MESSAGE_SIZE, src/workerd/api/web-socket.c++), past which it
+   * closes with 1009 itself.
+   */
+  inflateBound: "limit" | number;
+  /**
+   * RSV1 on a control or continuation frame of a compressed connection (RFC
+   * 7692 §6.1: fail the connection): "fail" (`ws`, Bun: 1002); "ignored"
+   * (workerd, kj-http: answers the ping, echoes the message). No upstream issue found.
+   */
+  misplacedRsv1: "fail" | "ignored";
 }
 
 export interface RuntimeUnderTest {
@@ -175,6 +205,10 @@ export const node: RuntimeUnderTest = {
     tls: true,
     tlsHttp2: false,
     workerProcesses: true,
+    compression: true,
+    compressionThreshold: true,
+    inflateBound: "limit",
+    misplacedRsv1: "fail",
   },
 };
 
@@ -212,6 +246,10 @@ export const deno: RuntimeUnderTest = {
     tls: true,
     tlsHttp2: true,
     workerProcesses: true,
+    compression: false,
+    compressionThreshold: false,
+    inflateBound: "limit",
+    misplacedRsv1: "fail",
   },
 };
 
@@ -240,6 +278,10 @@ export const bun: RuntimeUnderTest = {
     tls: true,
     tlsHttp2: false,
     workerProcesses: true,
+    compression: true,
+    compressionThreshold: true,
+    inflateBound: "limit",
+    misplacedRsv1: "fail",
   },
 };
 
@@ -265,6 +307,10 @@ const workers = {
     tls: false,
     tlsHttp2: false,
     workerProcesses: false,
+    compression: true,
+    compressionThreshold: false,
+    inflateBound: 32 * 1024 * 1024,
+    misplacedRsv1: "ignored",
   },
 } as const;
 

@@ -13,6 +13,7 @@ import { serverProcess } from "./harness/proc.ts";
 import { get, rawRequest, RawWebSocket } from "./harness/raw.ts";
 import { type ServerProcess, startServer } from "./harness/server-process.ts";
 import { describeCores } from "./cores.ts";
+import { describeCompression } from "./compression.ts";
 import { describeMessageShapes } from "./message-shapes.ts";
 import { describeLimits } from "./limits.ts";
 import { describeLogs } from "./logs.ts";
@@ -153,7 +154,7 @@ export function describeRuntime(rt: RuntimeUnderTest): void {
         socket.destroy();
       });
 
-      test(`a permessage-deflate offer is ${rt.capabilities.deflate ? "accepted (by workerd itself)" : "declined"}`, async () => {
+      test(`a permessage-deflate offer is ${rt.capabilities.deflate ? "accepted (by Miniflare's entry worker)" : "declined"}`, async () => {
         const { head, socket } = await RawWebSocket.open(server.port, {
           headers: { "Sec-WebSocket-Extensions": "permessage-deflate; client_max_window_bits" },
         });
@@ -408,5 +409,6 @@ export function describeRuntime(rt: RuntimeUnderTest): void {
     describeCores(rt);
     describeClusterMetrics(rt);
     describeLogs(rt);
+    describeCompression(rt);
   });
 }

@@ -12,6 +12,7 @@ import {
 import { Buffer } from "node:buffer";
 import process from "node:process";
 import { CLOSE_CODES } from "../close-codes.ts";
+import { compressesMessage } from "../compression.ts";
 import { subprotocolFor } from "../handshake.ts";
 import { HIGH_WATER_MARK } from "../flow-control.ts";
 import { processMetricsOf } from "../metrics.ts";
@@ -37,7 +38,9 @@ export const upgradeWebSocket: UpgradeWebSocket<BunSocket, UpgradeOptions> = def
     if (!server) throw new TypeError("Bun.serve must pass its server to app.fetch as the second argument");
     const protocol = subprotocolFor(c.req.raw.headers, options?.subprotocols);
     const upgraded = server.upgrade(c.req.raw, {
-      data: new SocketData(events, protocol ?? null),
+      data: options?.compression
+        ? new CompressingSocketData(events, protocol ?? null, options.compressionThreshold)
+        : new SocketData(events, protocol ?? null),
       // Without the header Bun answers the client's first offer, spoken or not; an
       // empty value makes it answer none.
       headers: { "Sec-WebSocket-Protocol": protocol ?? "" },
@@ -81,6 +84,10 @@ export class SocketData extends WSContext<BunSocket> implements SocketControl {
   override send(data: string | ArrayBuffer | Uint8Array<ArrayBuffer>): void {
     // Bun's `sendText`/`sendBinary`, not `send`, which looks at the type again inside Bun.
     const sent = typeof data === "string" ? this.raw.sendText(data) : this.raw.sendBinary(data);
+    this.sent(sent, data);
+  }
+  /** What a send's answer says about the socket. */
+  protected sent(sent: number, data: string | ArrayBuffer | Uint8Array): void {
     // Bun answers the payload bytes it wrote, -1 when it queued them behind
     // backpressure, and 0 when it dropped the message (past backpressureLimit):
     // never silently. An empty message written is 0 too (issue #32), so for one
@@ -125,6 +132,24 @@ export class SocketData extends WSContext<BunSocket> implements SocketControl {
   }
 }
 
+/**
+ * A socket's data with COMPRESSION on: Bun compresses a message only when
+ * `send` asks it to, so messages from COMPRESSION_THRESHOLD_BYTES up ask
+ * (../compression.ts); without the extension negotiated Bun sends as is. A
+ * class of its own, so that the uncompressed path does no work per message.
+ */
+class CompressingSocketData extends SocketData {
+  constructor(events: WSEvents<BunSocket>, protocol: string | null, readonly threshold: number) {
+    super(events, protocol);
+  }
+
+  override send(data: string | ArrayBuffer | Uint8Array<ArrayBuffer>): void {
+    const compress = compressesMessage(data, this.threshold, Buffer.byteLength);
+    const sent = typeof data === "string" ? this.raw.sendText(data, compress) : this.raw.sendBinary(data, compress);
+    this.sent(sent, data);
+  }
+}
+
 function isEmpty(data: string | ArrayBuffer | Uint8Array): boolean {
   return (typeof data === "string" ? data.length : data.byteLength) === 0;
 }
@@ -140,6 +165,11 @@ export function websocketHandler(
 ): WebSocketHandler<SocketData> {
   if (apps.length === 0) throw new TypeError("websocketHandler needs the echo app(s) it serves, for their options");
   const maxMessageSize = Math.max(...apps.map((app) => app.settings.maxMessageSize));
+  // Bun negotiates permessage-deflate server-wide, so the apps must agree on it.
+  const compression = apps[0]!.settings.compression;
+  if (apps.some((app) => app.settings.compression !== compression)) {
+    throw new TypeError("websocketHandler: the echo apps disagree on compression, which Bun negotiates server-wide");
+  }
   return {
     open: (ws) => {
       const data = ws.data; // a getter into Bun: read once per event
@@ -168,6 +198,10 @@ export function websocketHandler(
     // Our flow control pauses reading at HIGH_WATER_MARK; one more message may
     // still be echoed after that, so Bun's own limit sits above both.
     backpressureLimit: HIGH_WATER_MARK * 2 + maxMessageSize,
+    // COMPRESSION (../compression.ts): one compressor and one decompressor for
+    // all sockets, reset after each message (no context takeover either way),
+    // so no socket keeps zlib state; maxPayloadLength bounds the inflated size.
+    perMessageDeflate: compression ? { compress: "shared", decompress: "shared" } : false,
   };
 }
 

@@ -4,6 +4,7 @@ import { defineWebSocketHelper, type UpgradeWebSocket, type WSEvents } from "hon
 import { type IncomingMessage, type Server, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import { type ServerOptions, type WebSocket, WebSocketServer } from "ws";
+import { ZLIB_CONCURRENCY } from "../compression.ts";
 import { selectSubprotocol } from "../handshake.ts";
 import { DEFAULT_OPTIONS } from "../options.ts";
 import type { UpgradeOptions } from "../runtime.ts";
@@ -142,6 +143,15 @@ export function webSocketServerOptions(options: UpgradeOptions): ServerOptions {
     // `ws`'s own Set of them (`wss.clients`) and the close listener it adds to
     // each cost about 120 bytes of heap per connection.
     clientTracking: false,
+    // COMPRESSION (../compression.ts): `ws` checks maxPayload against the inflated size while inflating (1009).
+    perMessageDeflate: options.compression
+      ? {
+        serverNoContextTakeover: true,
+        clientNoContextTakeover: true,
+        threshold: options.compressionThreshold,
+        concurrencyLimit: ZLIB_CONCURRENCY,
+      }
+      : false,
   };
 }
 

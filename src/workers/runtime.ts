@@ -1,6 +1,8 @@
 // Cloudflare Workers: `WebSocketPair`, through our own upgrade helper.
 import { getConnInfo } from "hono/cloudflare-workers";
 import { defineWebSocketHelper, type UpgradeWebSocket } from "hono/ws";
+import { workersExtensions } from "../compression.ts";
+import { DEFAULT_OPTIONS } from "../options.ts";
 import type { EchoRuntime, UpgradeOptions } from "../runtime.ts";
 import { bindStandardWebSocket, StandardContext, standardHandshake } from "../standard-websocket.ts";
 
@@ -24,11 +26,11 @@ export const upgradeWebSocket: UpgradeWebSocket<WebSocket, UpgradeOptions> = def
   bindStandardWebSocket(ws, events);
   server.accept();
   events.onOpen?.(new Event("open"), ws);
-  return new Response(null, {
-    status: 101,
-    webSocket: client,
-    headers: protocol ? { "Sec-WebSocket-Protocol": protocol } : {},
-  });
+  const headers: Record<string, string> = protocol ? { "Sec-WebSocket-Protocol": protocol } : {};
+  // COMPRESSION: workerd negotiates permessage-deflate by itself unless told (../compression.ts).
+  const extensions = workersExtensions(c.req.raw.headers, options ?? DEFAULT_OPTIONS);
+  if (extensions !== undefined) headers["Sec-WebSocket-Extensions"] = extensions;
+  return new Response(null, { status: 101, webSocket: client, headers });
 });
 
 /**

@@ -6,9 +6,16 @@
 import { env } from "cloudflare:workers";
 import { createApp } from "../service.ts";
 import { createLogger } from "../log.ts";
-import { readOptions } from "../options.ts";
+import { workersCompressionMismatch } from "../compression.ts";
+import { OptionError, readOptions } from "../options.ts";
 import { runtime } from "./runtime.ts";
 
 const options = readOptions(env as unknown as Record<string, unknown>);
+// COMPRESSION is decided by a compatibility flag on workerd (../compression.ts).
+const mismatch = workersCompressionMismatch(
+  options,
+  typeof Cloudflare === "undefined" ? undefined : Cloudflare.compatibilityFlags,
+);
+if (mismatch) throw new OptionError(mismatch);
 
 export default createApp({ runtime, options, log: createLogger(options.logLevel) });

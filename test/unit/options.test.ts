@@ -18,6 +18,8 @@ test("an empty environment gives the documented defaults", () => {
     maxMessagesPerSecond: 0,
     idleTimeout: 0,
     workers: 1,
+    compression: false,
+    compressionThreshold: 1024,
   });
 });
 
@@ -38,6 +40,8 @@ test("every variable is read", () => {
     MAX_MESSAGES_PER_SECOND: "100",
     IDLE_TIMEOUT_MS: "60000",
     WORKERS: "4",
+    COMPRESSION: "on",
+    COMPRESSION_THRESHOLD_BYTES: "0",
   })).toEqual({
     keepAliveInterval: 200,
     keepAliveTimeout: 100,
@@ -54,6 +58,8 @@ test("every variable is read", () => {
     maxMessagesPerSecond: 100,
     idleTimeout: 60_000,
     workers: 4,
+    compression: true,
+    compressionThreshold: 0,
   });
 });
 
@@ -78,6 +84,12 @@ test.each([
   ["MAX_MESSAGES_PER_SECOND", "1e3", /MAX_MESSAGES_PER_SECOND must be an integer from 0 to 1000000/],
   ["IDLE_TIMEOUT_MS", "-5", /IDLE_TIMEOUT_MS must be an integer from 0 to 86400000, got "-5"/],
   ["IDLE_TIMEOUT_MS", "86400001", /IDLE_TIMEOUT_MS must be an integer from 0 to 86400000/],
+  ["COMPRESSION", "true", /COMPRESSION must be on or off, got "true"/],
+  [
+    "COMPRESSION_THRESHOLD_BYTES",
+    "1k",
+    /COMPRESSION_THRESHOLD_BYTES must be an integer from 0 to 1073741824, got "1k"/,
+  ],
   [
     "TRUSTED_PROXIES",
     "10.0.0.0/8, proxy.internal",
@@ -106,4 +118,9 @@ test("WORKERS: 1 to 256, or auto", () => {
   expect(readOptions({ WORKERS: " 256 " }).workers).toBe(256);
   expect(readOptions({ WORKERS: "auto" }).workers).toBe("auto");
   expect(readOptions({ WORKERS: "" }).workers).toBe(1);
+});
+
+test("COMPRESSION=off is the default and declines; COMPRESSION=on keeps the default threshold", () => {
+  expect(readOptions({ COMPRESSION: "off" }).compression).toBe(false);
+  expect(readOptions({ COMPRESSION: " on " })).toMatchObject({ compression: true, compressionThreshold: 1024 });
 });
