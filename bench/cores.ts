@@ -28,6 +28,7 @@ export interface ClientPool {
   readonly count: number;
   all<T>(make: ClientCommand | ((i: number) => ClientCommand), timeoutMs?: number): Promise<T[]>;
   share(total: number, i: number): number;
+  open<T = unknown>(set: string, port: number, spec: LoadSpec, concurrency?: number): Promise<T[]>;
 }
 
 export const VARIANTS = ["workers1", "workers2", "native"] as const;
@@ -123,13 +124,7 @@ async function slice(
   const set = `cores-${variant}`;
   let warmup = Math.min(config.warmup, SLICE_WARMUP);
   if (!open.has(variant)) {
-    await clients.all((i) => ({
-      cmd: "open",
-      set,
-      host: "127.0.0.1",
-      port: server.port,
-      spec: { ...CORES_SPEC, connections: clients.share(CORES_SPEC.connections, i) },
-    }));
+    await clients.open(set, server.port, CORES_SPEC);
     open.add(variant);
     warmup = config.warmup;
   }
@@ -175,20 +170,12 @@ async function measureSplit(clients: ClientPool, runtime: Runtime, config: Cores
   const server = await startServer(runtime, "ours", { ...config.oursEnv, WORKERS: "2" });
   const set = "cores-split";
   try {
-    await clients.all((i) => ({
-      cmd: "open",
+    await clients.open(
       set,
-      host: "127.0.0.1",
-      port: server.port,
-      spec: {
-        connections: clients.share(SPLIT_CONNECTIONS, i),
-        payloadBytes: 64,
-        window: 1,
-        pacing: "window",
-        ringSize: 2,
-      },
-      concurrency: Math.ceil(64 / clients.count),
-    }));
+      server.port,
+      { connections: SPLIT_CONNECTIONS, payloadBytes: 64, window: 1, pacing: "window", ringSize: 2 },
+      Math.ceil(64 / clients.count),
+    );
     await clients.all({ cmd: "echoOnce", set });
     const seen = new Map<number, number>();
     const deadline = Date.now() + 20_000;

@@ -190,6 +190,18 @@ class Clients {
     return Math.floor(total / this.count) + (i < total % this.count ? 1 : 0);
   }
 
+  /** Opens `spec.connections` to 127.0.0.1:`port` as the set `set`, split across the clients. */
+  open<T = unknown>(set: string, port: number, spec: LoadSpec, concurrency?: number): Promise<T[]> {
+    return this.all<T>((i) => ({
+      cmd: "open",
+      set,
+      host: "127.0.0.1",
+      port,
+      spec: { ...spec, connections: this.share(spec.connections, i) },
+      ...(concurrency === undefined ? {} : { concurrency }),
+    }));
+  }
+
   stop(): void {
     for (const child of this.#procs) child.kill("SIGTERM");
   }
@@ -214,13 +226,7 @@ async function measureLoad(
   const set = server.target;
   let warmup = Math.min(config.warmup, SLICE_WARMUP);
   if (!open.has(set)) {
-    await clients.all((i) => ({
-      cmd: "open",
-      set,
-      host: "127.0.0.1",
-      port: server.port,
-      spec: { ...spec, connections: clients.share(spec.connections, i) },
-    }));
+    await clients.open(set, server.port, spec);
     open.add(set);
     warmup = config.warmup;
   }
@@ -275,14 +281,12 @@ async function measureLoad(
 
 async function measureConns(clients: Clients, server: Server, mode: ConnsMode, round: number): Promise<Sample> {
   const open = (connections: number, concurrency: number) =>
-    clients.all<{ seconds: number; handshakes: SparseHistogram; cpuUs: number }>((i) => ({
-      cmd: "open",
-      set: server.target,
-      host: "127.0.0.1",
-      port: server.port,
-      spec: { connections: clients.share(connections, i), payloadBytes: 64, window: 1, pacing: "window", ringSize: 2 },
+    clients.open<{ seconds: number; handshakes: SparseHistogram; cpuUs: number }>(
+      server.target,
+      server.port,
+      { connections, payloadBytes: 64, window: 1, pacing: "window", ringSize: 2 },
       concurrency,
-    }));
+    );
   try {
     // A few connections first, so lazily loaded code is not counted as per-connection memory.
     await open(20, 20);
