@@ -52,7 +52,10 @@ export function workersExtensions(
   options: Pick<EchoOptions, "compression">,
 ): string | undefined {
   if (!options.compression || !offersDeflate(headers)) return undefined;
-  return `${PERMESSAGE_DEFLATE}; server_no_context_takeover; client_no_context_takeover`;
+  // workerd takes this as the most it agrees to, offer by offer (kj's compareClientAndServerConfigs): without
+  // server_max_window_bits it would decline every offer that asks for a smaller server window, which RFC 7692
+  // §7.1.2.1 lets a server accept by answering with that value.
+  return `${PERMESSAGE_DEFLATE}; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=15`;
 }
 
 /**

@@ -1,15 +1,17 @@
 /**
  * The conformance cases, numbered after the Autobahn|Testsuite categories they
  * are modelled on (0 handshake, 1 framing, 2 ping/pong, 3 reserved bits,
- * 4 opcodes, 5 fragmentation, 6 UTF-8, 7 close, 9 limits, 10 robustness).
+ * 4 opcodes, 5 fragmentation, 6 UTF-8, 7 close, 9 limits, 10 robustness;
+ * 12-14 compression, in compression.ts).
  * Each says what RFC 6455 expects and judges the server against it (judge.ts).
  */
 import { createHash } from "node:crypto";
 import { connect } from "node:net";
 import { closePayload, encodeFrame, fragments, type Frame, Opcode } from "../harness/frames.ts";
 import { pattern, utf8 } from "../harness/payloads.ts";
-import { RawWebSocket } from "../harness/raw.ts";
+import { type HttpHead, RawWebSocket } from "../harness/raw.ts";
 import { sleep, within } from "../harness/deadline.ts";
+import { COMPRESSION_CASES } from "./compression.ts";
 import {
   type Deadlines,
   expectCloseReply,
@@ -28,6 +30,8 @@ export interface CaseContext {
   deadlines: Deadlines;
   /** A completed handshake (101), or an error saying what came instead. */
   open(): Promise<RawWebSocket>;
+  /** A handshake with these extra headers, whatever its status (compression.ts). */
+  handshake(headers?: Record<string, string>): Promise<{ head: HttpHead; socket: RawWebSocket }>;
 }
 
 export interface ConformanceCase {
@@ -36,6 +40,8 @@ export interface ConformanceCase {
   title: string;
   /** What RFC 6455 (or our documented limit) expects. */
   expected: string;
+  /** "compression": runs against a second server started with COMPRESSION=on (run.ts). */
+  server?: "compression";
   run(ctx: CaseContext): Promise<Outcome>;
 }
 
@@ -723,6 +729,7 @@ export const CASES: readonly ConformanceCase[] = [
   ...closeCases(),
   ...limitCases(),
   ...robustnessCases(),
+  ...COMPRESSION_CASES,
 ];
 
 /** Marks an outcome where a wrong frame type came instead of an echo; used by the runner for errors. */

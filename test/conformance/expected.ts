@@ -42,6 +42,20 @@ const DENO_DROPS = [
   "7.7",
   "9.4",
   "10.2",
+  "14.6",
+];
+
+/** The compression cases that need the extension agreed: Deno declines every offer (denoland/deno#7681). */
+const DENO_DECLINES = [
+  ...range("12.1.", 1, 5),
+  ...range("12.2.", 1, 5),
+  ...range("12.3.", 1, 4),
+  ...range("12.4.", 1, 7),
+  ...range("13.", 1, 4),
+  ...range("13.5.", 1, 3),
+  ...range("13.6.", 1, 3),
+  ...range("13.", 7, 9),
+  ...range("14.", 1, 5),
 ];
 
 export const DEVIATIONS: readonly Deviation[] = [
@@ -173,11 +187,49 @@ export const DEVIATIONS: readonly Deviation[] = [
       "400); no upstream issue found",
   },
   {
+    runtime: "node",
+    cases: ["13.10"],
+    verdict: "non-strict",
+    what: "ws refuses a handshake whose permessage-deflate offer has an invalid parameter value with 400 " +
+      '("Invalid or unacceptable Sec-WebSocket-Extensions header") instead of declining the offer and completing it ' +
+      "(RFC 7692 §5); no upstream issue found",
+  },
+  {
+    runtime: "deno",
+    cases: DENO_DECLINES,
+    verdict: "n/a",
+    what: "Deno.upgradeWebSocket has no extensions, so every permessage-deflate offer is declined: each case checks " +
+      "that the 101 comes without Sec-WebSocket-Extensions and that its messages echo uncompressed",
+    upstream: "https://github.com/denoland/deno/issues/7681",
+  },
+  {
+    runtime: "bun",
+    cases: ["13.6.1", "13.6.2", "13.7"],
+    verdict: "n/a",
+    what: "an offer asking for a server window below 15 bits is declined (RFC 7692 §7.1.2.1 allows it): Bun's " +
+      "shared compressor, which ws-echo chooses so that no socket has one of its own (docs/compression.md), " +
+      "always deflates with the full window, so uWebSockets cannot agree to a smaller one",
+  },
+  {
     runtime: "workers",
-    cases: ["3.1", "3.5"],
+    cases: ["14.1", "14.2"],
     verdict: "fail",
-    what: "workerd fails an RSV1 frame with a close frame of 129 bytes: 1002 and a 127-byte error message as " +
-      "reason, over the 125-byte control-frame limit; no upstream issue found",
+    what: "with compression agreed, workerd ignores RSV1 on a ping and on a continuation frame (RFC 7692 §6.1: fail " +
+      "the connection): it answers the ping and echoes the message; no upstream issue found",
+  },
+  {
+    runtime: "workers",
+    cases: ["14.3"],
+    verdict: "non-strict",
+    what: "with compression agreed, a close frame with RSV1 is answered with close 1000 and a reason of stray bytes " +
+      "the client never sent, instead of 1002; no upstream issue found",
+  },
+  {
+    runtime: "workers",
+    cases: ["3.1", "3.5", "14.6"],
+    verdict: "fail",
+    what: "workerd fails an RSV1 frame on a connection without compression with a close frame of 129 bytes: 1002 " +
+      "and a 127-byte error message as reason, over the 125-byte control-frame limit; no upstream issue found",
   },
 ];
 

@@ -7,14 +7,17 @@
  *   frame; or the closing handshake is done but TCP is left open);
  * - fail: a MUST is broken (invalid data echoed, a close left unanswered, a
  *   connection that should have been failed left open, a reserved code on the
- *   wire), or the server stopped serving other clients.
+ *   wire), or the server stopped serving other clients;
+ * - n/a: the case's subject was declined as RFC 7692 allows (an extension
+ *   offer), and what the case could still check (a clean decline, the echo
+ *   without it) held; expected.ts pins where and why.
  */
 import { isValidCloseCode } from "../../src/close-codes.ts";
 import { closePayload, encodeFrame, type Frame, Opcode } from "../harness/frames.ts";
 import type { RawWebSocket } from "../harness/raw.ts";
 
-export type Verdict = "pass" | "non-strict" | "fail";
-export const VERDICTS: readonly Verdict[] = ["pass", "non-strict", "fail"];
+export type Verdict = "pass" | "non-strict" | "fail" | "n/a";
+export const VERDICTS: readonly Verdict[] = ["pass", "non-strict", "fail", "n/a"];
 
 export interface Outcome {
   verdict: Verdict;
@@ -33,6 +36,7 @@ export interface Deadlines {
 export const pass = (observed: string): Outcome => ({ verdict: "pass", observed });
 export const nonStrict = (observed: string): Outcome => ({ verdict: "non-strict", observed });
 export const fail = (observed: string): Outcome => ({ verdict: "fail", observed });
+export const notApplicable = (observed: string): Outcome => ({ verdict: "n/a", observed });
 
 export interface Expected {
   opcode: number;

@@ -17,44 +17,60 @@ export interface CaseResult extends Outcome {
   id: string;
 }
 
-/** One runtime's server for a run of cases; `restart` replaces a dead or wedged one. */
+/**
+ * The servers a run of cases needs: the default one, and for the compression
+ * category one started with COMPRESSION=on (started at its first case).
+ */
+type ServerKind = "default" | "compression";
+const SERVER_ENV: Record<ServerKind, Record<string, string>> = {
+  // The log line per connection is noise for hundreds of short connections.
+  default: { LOG_LEVEL: "warn" },
+  compression: { LOG_LEVEL: "warn", COMPRESSION: "on" },
+};
+
+/** One runtime's servers for a run of cases; `restart` replaces a dead or wedged one. */
 export class ConformanceServer {
-  #server: ServerProcess | undefined;
+  #servers = new Map<ServerKind, ServerProcess>();
   #probe = 0;
 
   constructor(readonly rt: RuntimeUnderTest) {}
 
-  async start(): Promise<void> {
-    this.#server = await startServer(this.rt.script, {
-      readyTimeoutMs: this.rt.readyTimeoutMs,
-      // The log line per connection is noise for hundreds of short connections.
-      env: { LOG_LEVEL: "warn" },
-    });
+  async start(kind: ServerKind = "default"): Promise<void> {
+    this.#servers.set(
+      kind,
+      await startServer(this.rt.script, { readyTimeoutMs: this.rt.readyTimeoutMs, env: SERVER_ENV[kind] }),
+    );
   }
 
-  async stop(): Promise<void> {
-    await this.#server?.stop();
-    this.#server = undefined;
+  async stop(kind?: ServerKind): Promise<void> {
+    const kinds = kind ? [kind] : [...this.#servers.keys()];
+    await Promise.all(kinds.map((k) => this.#servers.get(k)?.stop()));
+    for (const k of kinds) this.#servers.delete(k);
   }
 
-  get port(): number {
-    if (!this.#server) throw new Error(`${this.rt.label}: server not started`);
-    return this.#server.port;
+  port(kind: ServerKind = "default"): number {
+    const server = this.#servers.get(kind);
+    if (!server) throw new Error(`${this.rt.label}: ${kind} server not started`);
+    return server.port;
   }
 
   /** Runs one case, then the liveness check; a dead server is restarted. */
   async run(testCase: ConformanceCase, deadlines = DEADLINES): Promise<CaseResult> {
+    const kind = testCase.server ?? "default";
+    if (!this.#servers.has(kind)) await this.start(kind);
+    const port = this.port(kind);
     const ctx: CaseContext = {
-      port: this.port,
+      port,
       deadlines,
       open: async () => {
-        const { head, socket } = await RawWebSocket.open(this.port, { ms: deadlines.reactMs });
+        const { head, socket } = await RawWebSocket.open(port, { ms: deadlines.reactMs });
         if (head.status !== 101) {
           socket.destroy();
           throw new Error(`handshake answered ${head.status}`);
         }
         return socket;
       },
+      handshake: (headers) => RawWebSocket.open(port, { headers, ms: deadlines.reactMs }),
     };
     let outcome: Outcome;
     try {
@@ -62,20 +78,20 @@ export class ConformanceServer {
     } catch (error) {
       outcome = errorOutcome(error);
     }
-    const alive = await this.#alive();
+    const alive = await this.#alive(port);
     if (alive === undefined) return { id: testCase.id, ...outcome };
-    const output = this.#server?.output().slice(-2_000) ?? "";
-    await this.stop().catch(() => {});
-    await this.start();
+    const output = this.#servers.get(kind)?.output().slice(-2_000) ?? "";
+    await this.stop(kind).catch(() => {});
+    await this.start(kind);
     return { id: testCase.id, ...fail(`server stopped serving: ${alive} (case saw: ${outcome.observed})\n${output}`) };
   }
 
   /** undefined when a fresh connection echoes, else why not. */
-  async #alive(): Promise<string | undefined> {
+  async #alive(port: number): Promise<string | undefined> {
     const message = `alive ${++this.#probe}`;
     let socket: RawWebSocket | undefined;
     try {
-      const opened = await RawWebSocket.open(this.port, { ms: 5_000 });
+      const opened = await RawWebSocket.open(port, { ms: 5_000 });
       socket = opened.socket;
       if (opened.head.status !== 101) return `a fresh handshake got ${opened.head.status}`;
       socket.send(encodeFrame(Opcode.text, Buffer.from(message)));

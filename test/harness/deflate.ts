@@ -9,11 +9,11 @@ import { encodeFrame, type Frame, Opcode } from "./frames.ts";
 /** RSV1 in a frame's `rsv` field (bits 4-6 of its first byte): "this message is compressed". */
 export const RSV1 = 0b100;
 /** The empty stored block every sync flush ends with, left off on the wire (RFC 7692 §7.2.1). */
-const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
+export const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 
 /** A message's compressed payload: raw DEFLATE, sync-flushed, without the trailing 00 00 ff ff. */
-export function deflateMessage(data: Uint8Array): Buffer {
-  const out = deflateRawSync(data, { finishFlush: constants.Z_SYNC_FLUSH });
+export function deflateMessage(data: Uint8Array, windowBits = 15): Buffer {
+  const out = deflateRawSync(data, { finishFlush: constants.Z_SYNC_FLUSH, windowBits });
   if (!out.subarray(out.length - 4).equals(TAIL)) throw new Error("a sync flush ends with 00 00 ff ff");
   return out.subarray(0, out.length - 4);
 }
@@ -24,8 +24,8 @@ export function inflateMessage(payload: Uint8Array): Buffer {
 }
 
 /** One compressed message as masked frames: RSV1 on the first frame only, `size` compressed bytes each. */
-export function compressedFrames(opcode: number, data: Uint8Array, size = Infinity): Buffer[] {
-  const payload = deflateMessage(data);
+export function compressedFrames(opcode: number, data: Uint8Array, size = Infinity, windowBits = 15): Buffer[] {
+  const payload = deflateMessage(data, windowBits);
   const frames: Buffer[] = [];
   for (let at = 0; at === 0 || at < payload.length; at += size) {
     const fin = at + size >= payload.length;

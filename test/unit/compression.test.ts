@@ -21,7 +21,7 @@ test("offersDeflate finds permessage-deflate among the offers, case-insensitivel
 
 test("a Worker answers an offer with no context takeover when on, and nothing when off or not offered", () => {
   expect(workersExtensions(offer("permessage-deflate"), { compression: true })).toBe(
-    "permessage-deflate; server_no_context_takeover; client_no_context_takeover",
+    "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=15",
   );
   expect(workersExtensions(offer("permessage-deflate"), { compression: false })).toBeUndefined();
   expect(workersExtensions(offer(), { compression: true })).toBeUndefined();
