@@ -1,7 +1,7 @@
 /**
- * The servers under test: ours through its npm script (as a user starts it,
- * every production feature at its default), and each runtime's native control
- * from bench/native/. Each runs in a process group of its own; CPU time and
+ * The servers under test: ours started as a deployment runs it (the runtime on
+ * our entry, directly, as docs/deploy.md says; every production feature at its
+ * default), and each runtime's native control from bench/native/. Each runs in a process group of its own; CPU time and
  * memory are read from /proc for the process that actually serves (the runtime
  * or workerd, never npm, sh or a launcher).
  */
@@ -20,18 +20,27 @@ export type Target = "ours" | "native";
 const DENO = "node_modules/deno/deno";
 const BUN = "node_modules/.bin/bun";
 
-/** How each server is started, and how to recognise its serving process among the group's. */
+/**
+ * How each server is started, and how to recognise its serving process among the group's.
+ * Ours: the command a process manager runs (docs/deploy.md), not its npm script: npm, and on
+ * Deno `deno task`, start a process or two before ours, which the storm's restart would time
+ * (about 1–2 s against the runtime's own start) though no deployment pays it. The Deno flags
+ * are deno.json's `start` task's.
+ */
 const COMMANDS: Record<Runtime, Record<Target, string[]>> = {
-  node: { ours: ["npm", "run", "-s", "start:node"], native: [process.execPath, "bench/native/node.mjs"] },
+  node: { ours: [process.execPath, "dist/node.js"], native: [process.execPath, "bench/native/node.mjs"] },
   deno: {
-    ours: ["npm", "run", "-s", "start:deno"],
+    ours: [DENO, "run", "--allow-net", "--allow-read", "--allow-env", `--allow-run=${DENO}`, "src/deno/server.ts"],
     native: [DENO, "run", "--allow-net", "--allow-env", "bench/native/deno.mjs"],
   },
-  bun: { ours: ["npm", "run", "-s", "start:bun"], native: [BUN, "bench/native/bun.mjs"] },
-  workers: { ours: ["npm", "run", "-s", "start:miniflare"], native: [process.execPath, "bench/native/miniflare.mjs"] },
+  bun: { ours: [BUN, "src/bun/server.ts"], native: [BUN, "bench/native/bun.mjs"] },
+  workers: {
+    ours: [process.execPath, "scripts/miniflare.mjs"],
+    native: [process.execPath, "bench/native/miniflare.mjs"],
+  },
 };
 
-/** `comm` and command line of the serving process (npm is node too; `deno task` is deno too; sh runs bun). */
+/** `comm` and command line of the serving process (Miniflare's launcher is node; workerd serves). */
 const SERVING: Record<Runtime, { comm: RegExp; cmdline: RegExp }> = {
   node: { comm: /^node$/, cmdline: /dist\/node\.js|native\/node\.mjs/ },
   deno: { comm: /^deno$/, cmdline: /\brun\b/ },
@@ -43,7 +52,7 @@ export interface Server {
   runtime: Runtime;
   target: Target;
   port: number;
-  /** The process group (the spawned npm or launcher). */
+  /** The process group (the spawned runtime or launcher). */
   pgid: number;
   /** The serving process. */
   pid: number;

@@ -8,8 +8,9 @@
  * fresh server's ready line ("after ready"), ours against native; and that no
  * client was left out. The native servers close with 1001 on SIGTERM here too
  * (NATIVE_GRACEFUL, bench/native/*.mjs). Both servers start as the other
- * modes start them: ours through its npm script, as a user does, so recovery
- * includes npm's start-up, which "after ready" leaves out.
+ * modes start them: the runtime on the entry file directly, as a process
+ * manager restarts ours (bench/servers.ts), so recovery includes the
+ * runtime's start-up and our module loading, which "after ready" leaves out.
  *
  * Workers: not measured. workerd drains on SIGTERM and closes no WebSocket
  * itself (test/runtimes.ts `gracefulShutdown`), so there is no 1001 storm to
@@ -109,7 +110,7 @@ async function stormOnce(
     }));
     await clients.all({ cmd: "stormArm" });
     const t0 = epochMs();
-    // To the serving process, as a process manager sends it (npm does not pass SIGTERM on).
+    // To the serving process, as a process manager sends it.
     process.kill(old.pid, "SIGTERM");
     const exitBy = performance.now() + 15_000;
     while (processAlive(old.pid)) {

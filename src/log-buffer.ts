@@ -1,6 +1,14 @@
 /**
- * Log lines written in batches: the lines of one turn of the event loop go
- * out in one write. A server logs a line at every WebSocket open and close,
+ * How long a line waits for others to share its write. In a burst of
+ * handshakes each turn of the event loop logs only a few lines, and a write
+ * per turn was still a write system call per two or three lines
+ * (docs/benchmark-notes.md); 20 ms is no delay anyone reading a log sees.
+ */
+export const LOG_BATCH_MS = 20;
+
+/**
+ * Log lines written in batches: the lines of a LOG_BATCH_MS window go out
+ * in one write. A server logs a line at every WebSocket open and close,
  * and on Node, Deno and Bun each `console.log` to a pipe or file is a write
  * system call of its own, about a tenth of a handshake's CPU on Node
  * (docs/benchmark-notes.md). No line is lost: a warning or an error flushes
@@ -30,9 +38,9 @@ export class LogBuffer {
     if (this.#lines.length >= this.#maxLines) this.flush();
     else if (!this.#scheduled) {
       this.#scheduled = true;
-      // A timer, not a microtask: the handshakes of one turn of the loop
-      // each run in a task of their own, and share the batch.
-      setTimeout(this.#flushScheduled, 0);
+      // A timer, not a microtask: the handshakes of a burst each run in a
+      // task of their own, and share the batch.
+      setTimeout(this.#flushScheduled, LOG_BATCH_MS);
     }
   };
 

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { secureHeaders } from "hono/secure-headers";
+import { UpgradeAnswered } from "./upgrade.ts";
 
 /**
  * The Content-Security-Policy of everything we serve. Scripts and styles come
@@ -34,7 +35,8 @@ const PLATFORM_FILES = new Set(["_headers", "_redirects", ".assetsignore"]);
  * upgrade Response itself, and on Node `ws` writes the headers of the app's
  * answer into its 101 (src/node/runtime.ts). Bun's `server.upgrade` has
  * written the 101 before any middleware has the answer, so Bun's goes without
- * (test/runtimes.ts, `securityHeadersOn101`). Where a runtime's upgrade
+ * (test/runtimes.ts, `securityHeadersOn101`), and its helper's answer, never
+ * sent, is left as it is (`UpgradeAnswered`). Where a runtime's upgrade
  * response has immutable headers (Deno's once had: honojs/hono#2535), it goes
  * out as the runtime made it rather than failing the handshake.
  */
@@ -48,6 +50,7 @@ export function securityHeaders(): MiddlewareHandler {
   return async (c, next) => {
     if (isPlatformFile(c.req.path)) c.res = await c.notFound();
     else await next();
+    if (c.res instanceof UpgradeAnswered) return;
     if (c.res.status !== 101) return apply(c, done);
     try {
       await apply(c, done);

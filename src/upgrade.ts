@@ -15,3 +15,16 @@ function hasToken(value: string | null, token: string): boolean {
   if (value === null) return false;
   return value.split(",").some((part) => part.trim().toLowerCase() === token);
 }
+
+/**
+ * The answer of an upgrade helper whose runtime has written the 101 itself
+ * (Bun's `server.upgrade`): Hono needs a Response from the handler, but this
+ * one is never sent, so middleware that only dresses answers can leave it
+ * alone (./security-headers.ts: ten headers set on it for nothing were a part
+ * of each handshake's cost on Bun).
+ */
+export class UpgradeAnswered extends Response {
+  constructor() {
+    super(null);
+  }
+}

@@ -13,13 +13,14 @@ import { Buffer } from "node:buffer";
 import process from "node:process";
 import { CLOSE_CODES } from "../close-codes.ts";
 import { compressesMessage } from "../compression.ts";
-import { subprotocolFor } from "../handshake.ts";
+import { selectSubprotocol } from "../handshake.ts";
 import { HIGH_WATER_MARK } from "../flow-control.ts";
 import { processMetricsOf } from "../metrics.ts";
 import type { EchoOptions } from "../options.ts";
 import type { EchoRuntime, UpgradeOptions } from "../runtime.ts";
 import type { DataEvents, PongEvents, SocketControl } from "../socket-control.ts";
 import { UNUSED_INIT } from "../unused-init.ts";
+import { UpgradeAnswered } from "../upgrade.ts";
 
 type BunSocket = ServerWebSocket<SocketData>;
 
@@ -36,17 +37,19 @@ export const upgradeWebSocket: UpgradeWebSocket<BunSocket, UpgradeOptions> = def
   (c, events, options) => {
     const server = getBunServer<Server<SocketData>>(c);
     if (!server) throw new TypeError("Bun.serve must pass its server to app.fetch as the second argument");
-    const protocol = subprotocolFor(c.req.raw.headers, options?.subprotocols);
-    const upgraded = server.upgrade(c.req.raw, {
-      data: options?.compression
-        ? new CompressingSocketData(events, protocol ?? null, options.compressionThreshold)
-        : new SocketData(events, protocol ?? null),
-      // Without the header Bun answers the client's first offer, spoken or not; an
-      // empty value makes it answer none.
-      headers: { "Sec-WebSocket-Protocol": protocol ?? "" },
-    });
+    const offered = c.req.raw.headers.get("sec-websocket-protocol");
+    const protocol = offered === null ? undefined : selectSubprotocol(offered, options?.subprotocols ?? []);
+    const data = options?.compression
+      ? new CompressingSocketData(events, protocol ?? null, options.compressionThreshold)
+      : new SocketData(events, protocol ?? null);
+    // Without the header Bun answers the client's first offer, spoken or not; an
+    // empty value makes it answer none. A client that offers none (most) needs
+    // no header: no headers object for Bun to read then.
+    const upgraded = offered === null
+      ? server.upgrade(c.req.raw, { data })
+      : server.upgrade(c.req.raw, { data, headers: { "Sec-WebSocket-Protocol": protocol ?? "" } });
     // Bun has written the 101 itself; the Response returned here is not sent.
-    if (upgraded) return new Response(null);
+    if (upgraded) return new UpgradeAnswered();
     return new Response("WebSocket upgrade failed\n", { status: 400 });
   },
 );

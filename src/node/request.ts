@@ -35,15 +35,11 @@ export class UpgradeRequest {
     this.method = incoming.method ?? "GET";
     // https behind TLS_CERT_FILE (../tls.ts), as `@hono/node-server` says for plain requests.
     const scheme = (incoming.socket as TLSSocket | undefined)?.encrypted ? "https" : "http";
-    this.url = new URL(incoming.url ?? "/", `${scheme}://${incoming.headers.host ?? "localhost"}`).href;
+    this.url = urlOf(scheme, incoming.headers.host ?? "localhost", incoming.url ?? "/");
   }
 
   get headers(): Headers {
-    if (this.#headers) return this.#headers;
-    const headers = new Headers();
-    const raw = this.#incoming.rawHeaders;
-    for (let i = 0; i < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
-    return this.#headers = headers;
+    return this.#headers ??= new UpgradeHeaders(this.#incoming.rawHeaders) as unknown as Headers;
   }
 
   #native(): Request {
@@ -81,6 +77,104 @@ export class UpgradeRequest {
       });
     }
   }
+}
+
+/**
+ * The last URL made, and what it was made from: every handshake of a burst
+ * names the same Host and target, and parsing them again with `URL` was work
+ * per handshake. Same inputs, same URL: this changes no answer.
+ */
+let lastUrl = { scheme: "", host: "", target: "", href: "" };
+
+/** The request's URL, resolved as `URL` resolves the target against `scheme://host`. */
+function urlOf(scheme: string, host: string, target: string): string {
+  const last = lastUrl;
+  if (last.target === target && last.host === host && last.scheme === scheme) return last.href;
+  const href = new URL(target, `${scheme}://${host}`).href;
+  lastUrl = { scheme, host, target, href };
+  return href;
+}
+
+/** What the Fetch standard allows as a header name (RFC 9110 token). */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** A value `Headers` refuses: made by nothing but a `Headers`, which then throws as it would have. */
+const INVALID_VALUE = /[\0\r\n]/;
+
+/**
+ * A handshake's headers: `get` and `has`, all the app reads of a handshake,
+ * answered from `rawHeaders` as the Fetch standard's `Headers` would answer
+ * (names case-insensitive, repeated fields joined with ", ", values trimmed
+ * of HTTP whitespace), and every other member from an undici `Headers` made
+ * on first use, as `@hono/node-server` does for plain requests (its
+ * `RequestHeaders`, not exported). Why: an undici `Headers` checks and copies
+ * every field of the request, about eight, on each handshake, to be asked
+ * for four of them.
+ */
+class UpgradeHeaders {
+  readonly #raw: string[];
+  #headers: Headers | undefined;
+
+  constructor(raw: string[]) {
+    this.#raw = raw;
+  }
+
+  get(name: string): string | null {
+    if (this.#headers !== undefined || typeof name !== "string" || !HEADER_NAME.test(name)) {
+      return this.#native().get(name);
+    }
+    const lower = name.toLowerCase();
+    const raw = this.#raw;
+    let value: string | null = null;
+    for (let i = 0; i < raw.length; i += 2) {
+      const field = raw[i]!;
+      if (field.length !== lower.length || field.toLowerCase() !== lower) continue;
+      const part = trimHttpWhitespace(raw[i + 1]!);
+      if (INVALID_VALUE.test(part)) return this.#native().get(name);
+      value = value === null ? part : `${value}, ${part}`;
+    }
+    return value;
+  }
+
+  has(name: string): boolean {
+    return this.get(name) !== null;
+  }
+
+  #native(): Headers {
+    if (this.#headers) return this.#headers;
+    const headers = new Headers();
+    const raw = this.#raw;
+    for (let i = 0; i < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
+    return this.#headers = headers;
+  }
+
+  static {
+    Object.setPrototypeOf(this.prototype, Headers.prototype);
+    const own = new Set<PropertyKey>(Reflect.ownKeys(this.prototype));
+    for (const key of Reflect.ownKeys(Headers.prototype)) {
+      if (own.has(key)) continue;
+      const { value } = Object.getOwnPropertyDescriptor(Headers.prototype, key)!;
+      if (typeof value !== "function") continue;
+      Object.defineProperty(this.prototype, key, {
+        value(this: UpgradeHeaders, ...args: unknown[]) {
+          const headers = this.#native();
+          return (Reflect.get(headers, key) as (...args: unknown[]) => unknown).apply(headers, args);
+        },
+      });
+    }
+  }
+}
+
+/** HTTP whitespace (tab, LF, CR, space) trimmed from both ends, as `Headers` normalises a value. */
+function trimHttpWhitespace(value: string): string {
+  let start = 0;
+  let end = value.length;
+  while (start < end && isHttpWhitespace(value.charCodeAt(start))) start++;
+  while (end > start && isHttpWhitespace(value.charCodeAt(end - 1))) end--;
+  return start === 0 && end === value.length ? value : value.slice(start, end);
+}
+
+function isHttpWhitespace(code: number): boolean {
+  return code === 9 || code === 10 || code === 13 || code === 32;
 }
 
 /** A handshake as the app's Request (see {@link UpgradeRequest}). */

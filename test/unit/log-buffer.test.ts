@@ -4,7 +4,7 @@ import { ConnectionRegistry } from "../../src/connections.ts";
 import { createEchoEvents, type EchoContext } from "../../src/echo.ts";
 import { KeepAlive } from "../../src/keep-alive.ts";
 import { createLogger } from "../../src/log.ts";
-import { LogBuffer } from "../../src/log-buffer.ts";
+import { LOG_BATCH_MS, LogBuffer } from "../../src/log-buffer.ts";
 import { DEFAULT_OPTIONS } from "../../src/options.ts";
 
 /** The writes a LogBuffer made, each split into its lines. */
@@ -13,10 +13,11 @@ function output() {
   return { writes, out: (text: string) => writes.push(text.split("\n")), lines: () => writes.flat() };
 }
 
-const nextTurn = () => new Promise((resolve) => setTimeout(resolve, 5));
+/** Past the batch window: the waiting lines have been written. */
+const nextTurn = () => new Promise((resolve) => setTimeout(resolve, LOG_BATCH_MS + 10));
 
 describe("LogBuffer", () => {
-  test("info lines of one turn go out in one write, in order, on the next turn", async () => {
+  test("info lines of one batch window go out in one write, in order, once it ends", async () => {
     const { writes, out } = output();
     const buffer = new LogBuffer(out);
     const log = createLogger("info", buffer.write, buffer.writeNow);

@@ -54,3 +54,28 @@ test("a method undici refuses is the app's to answer, not a throw while making t
   expect(request.method).toBe("TRACE");
   expect(() => request.signal).toThrow(TypeError);
 });
+
+test("headers answer get and has as undici's Headers would, without making one", () => {
+  const raw = ["Host", "h", "Upgrade", " websocket\t", "X-Twice", "1", "x-twice", "2", "X-Empty", ""];
+  const request = toRequest({ method: "GET", url: "/ws", headers: { host: "h" }, rawHeaders: raw } as never);
+  const native = new Headers();
+  for (let i = 0; i < raw.length; i += 2) native.append(raw[i]!, raw[i + 1]!);
+  for (const name of ["upgrade", "UPGRADE", "x-twice", "X-Empty", "absent", "host"]) {
+    expect(request.headers.get(name), name).toBe(native.get(name));
+    expect(request.headers.has(name), name).toBe(native.has(name));
+  }
+  expect(() => request.headers.get("bad name")).toThrow(TypeError);
+  // Everything else goes to an undici Headers made on first use; get and has then read it.
+  expect([...request.headers]).toEqual([...native]);
+  request.headers.set("x-twice", "3");
+  expect(request.headers.get("x-twice")).toBe("3");
+  expect(new Response(null, { headers: request.headers }).headers.get("upgrade")).toBe("websocket");
+});
+
+test("the url of a repeated Host and target is the same string, and a new one is resolved again", () => {
+  const a = toRequest(incoming("GET", "/ws?x=1"));
+  const b = toRequest(incoming("GET", "/ws?x=1"));
+  expect(b.url).toBe(a.url);
+  expect(toRequest(incoming("GET", "/a/../ws")).url).toBe("http://127.0.0.1:8080/ws");
+  expect(toRequest({ ...incoming(), socket: { encrypted: true } } as never).url).toBe("https://127.0.0.1:8080/ws?x=1");
+});

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { Hono } from "hono";
 import { describe, expect, test } from "vitest";
 import { securityHeaders } from "../../src/security-headers.ts";
+import { UpgradeAnswered } from "../../src/upgrade.ts";
 
 /** The headers `public/_headers` gives every path (`/*`), as Workers Static Assets read them. */
 function workersHeaders(): Map<string, string> {
@@ -65,4 +66,13 @@ describe("security headers", () => {
       expect(await response.text()).toBe("Not Found\n");
     },
   );
+
+  test("an upgrade the runtime has answered itself (Bun) is left as it is: it is never sent", async () => {
+    const app = new Hono();
+    app.use("*", securityHeaders());
+    app.get("/ws", () => new UpgradeAnswered());
+    const response = await app.request("/ws");
+    expect(response).toBeInstanceOf(UpgradeAnswered);
+    expect([...response.headers]).toEqual([]);
+  });
 });
