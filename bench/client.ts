@@ -36,7 +36,12 @@ async function handle(message: ClientCommand): Promise<unknown> {
       const before = process.cpuUsage();
       const seconds = await load.open(message.spec.connections, message.concurrency);
       const cpu = process.cpuUsage(before);
-      return { seconds, handshakes: load.handshakes.toJSON(), cpuUs: cpu.user + cpu.system };
+      return {
+        seconds,
+        handshakes: load.handshakes.toJSON(),
+        cpuUs: cpu.user + cpu.system,
+        compressedConnections: load.compressedConnections,
+      };
     }
     case "start":
       return void loaded(message.set).start();

@@ -7,7 +7,15 @@
 import { connect, type Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import { closePayload, encodeFrame, Opcode } from "../test/harness/frames.ts";
-import { buildRing, handshake, type MessageRing } from "./frames.ts";
+import {
+  acceptedDeflate,
+  CompressedEchoes,
+  DEFLATE_OFFER,
+  type DeflateTerms,
+  type DeflateUse,
+  THRESHOLD_BYTES,
+} from "./compression.ts";
+import { buildRing, deflateRing, handshake, type MessageRing, type PayloadKind } from "./frames.ts";
 import { Histogram } from "./stats.ts";
 import { EchoError, EchoVerifier } from "./verifier.ts";
 
@@ -20,6 +28,14 @@ export interface LoadSpec {
   pacing: "window" | "stream";
   /** Distinct messages in the ring (at least `window`). */
   ringSize: number;
+  /** What the messages hold (`mixed` when absent; bench/frames.ts). */
+  payload?: PayloadKind;
+  /**
+   * Offer permessage-deflate (bench/compression.ts): where a connection's 101
+   * accepts it, the connection sends its messages deflated and reads its
+   * echoes inflated; `require` fails a connection whose server declines.
+   */
+  deflate?: DeflateUse;
 }
 
 /** Writes this many frames at most per `write` in stream pacing. */
@@ -36,7 +52,7 @@ class Connection {
   closing = false;
   closed: Promise<void>;
 
-  constructor(socket: Socket, ring: MessageRing, load: LoadClient, leftover: Buffer) {
+  constructor(socket: Socket, ring: MessageRing, load: LoadClient, leftover: Buffer, deflate?: DeflateTerms) {
     this.#socket = socket;
     this.#ring = ring;
     this.#load = load;
@@ -46,7 +62,7 @@ class Connection {
       onClose: (code, reason) => {
         if (!this.closing) this.#fail(new EchoError(`the server closed the connection: ${code} ${reason}`));
       },
-    });
+    }, deflate && { terms: deflate, echoes: load.compressedEchoes!, compressedFrom: load.compressedFrom });
     this.closed = new Promise((resolve) => socket.once("close", () => resolve()));
     socket.on("data", (chunk: Buffer) => this.#onData(chunk));
     socket.on("close", () => {
@@ -143,9 +159,17 @@ class Connection {
   }
 }
 
-/** Opens one connection and completes its handshake; resolves with the bytes that followed the 101. */
-export function open(host: string, port: number, timeoutMs: number): Promise<{ socket: Socket; leftover: Buffer }> {
-  const { request, accept } = handshake(host, port);
+/**
+ * Opens one connection and completes its handshake; resolves with the bytes
+ * that followed the 101 and its `Sec-WebSocket-Extensions`, if any.
+ */
+export function open(
+  host: string,
+  port: number,
+  timeoutMs: number,
+  extensions?: string,
+): Promise<{ socket: Socket; leftover: Buffer; extensions: string | undefined }> {
+  const { request, accept } = handshake(host, port, extensions);
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port, noDelay: true });
     let head: Buffer = Buffer.alloc(0);
@@ -169,12 +193,13 @@ export function open(host: string, port: number, timeoutMs: number): Promise<{ s
       if (!text.startsWith("HTTP/1.1 101")) return fail(new Error(`handshake refused: ${text.split("\r\n")[0]}`));
       const got = /\r\nsec-websocket-accept:\s*(\S+)/i.exec(text)?.[1];
       if (got !== accept) return fail(new Error(`wrong Sec-WebSocket-Accept: ${got}`));
+      const accepted = /\r\nsec-websocket-extensions:[ \t]*([^\r]*)/i.exec(text)?.[1]?.trim();
       clearTimeout(timer);
       socket.off("data", onData);
       socket.removeAllListeners("close");
       socket.removeAllListeners("error");
       socket.on("error", () => {}); // reported by the "close" that follows
-      resolve({ socket, leftover: head.subarray(end + 4) });
+      resolve({ socket, leftover: head.subarray(end + 4), extensions: accepted });
     };
     socket.on("data", onData);
   });
@@ -191,6 +216,14 @@ export interface Mark {
 export class LoadClient {
   readonly spec: LoadSpec;
   readonly ring: MessageRing;
+  /** `ring` deflated, for the connections that negotiated permessage-deflate (`spec.deflate`). */
+  readonly deflatedRing: MessageRing | undefined;
+  /** The compressed echoes verified so far, shared by the connections (bench/compression.ts). */
+  readonly compressedEchoes: CompressedEchoes | undefined;
+  /** With `deflate: "require"`, echoes from this size up must come back compressed (the servers' threshold). */
+  readonly compressedFrom: number | undefined;
+  /** Connections whose 101 accepted permessage-deflate. */
+  compressedConnections = 0;
   /** Echo latencies since the last `mark(true)`. */
   latency = new Histogram();
   /** Handshake time of each connection, from `connect()` to a verified 101. */
@@ -209,7 +242,10 @@ export class LoadClient {
     spec: LoadSpec,
   ) {
     this.spec = spec;
-    this.ring = buildRing(Math.max(spec.ringSize, spec.window), spec.payloadBytes);
+    this.ring = buildRing(Math.max(spec.ringSize, spec.window), spec.payloadBytes, spec.payload);
+    this.deflatedRing = spec.deflate ? deflateRing(this.ring) : undefined;
+    this.compressedEchoes = spec.deflate ? new CompressedEchoes(this.ring.size) : undefined;
+    this.compressedFrom = spec.deflate === "require" ? THRESHOLD_BYTES : undefined;
   }
 
   fail(error: Error): void {
@@ -225,16 +261,44 @@ export class LoadClient {
       while (next < count && !this.error) {
         const index = ++next;
         const t0 = performance.now();
-        const { socket, leftover } = await open(this.host, this.port, timeoutMs).catch((error: Error) => {
-          throw new Error(`handshake ${index} of ${count} (${this.connections.length} open): ${error.message}`);
-        });
+        const offer = this.spec.deflate ? DEFLATE_OFFER : undefined;
+        const { socket, leftover, extensions } = await open(this.host, this.port, timeoutMs, offer).catch(
+          (error: Error) => {
+            throw new Error(`handshake ${index} of ${count} (${this.connections.length} open): ${error.message}`);
+          },
+        );
         this.handshakes.add((performance.now() - t0) * 1000);
-        this.connections.push(new Connection(socket, this.ring, this, leftover));
+        let terms: DeflateTerms | undefined;
+        try {
+          terms = this.#terms(extensions);
+        } catch (error) {
+          socket.destroy();
+          throw new EchoError(`handshake ${index} of ${count}: ${(error as Error).message}`);
+        }
+        if (terms) this.compressedConnections++;
+        const ring = terms ? this.deflatedRing! : this.ring;
+        this.connections.push(new Connection(socket, ring, this, leftover, terms));
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
     this.#check();
     return (performance.now() - started) / 1000;
+  }
+
+  /** The terms a 101 accepted, undefined for plain frames; throws where the answer makes the run meaningless. */
+  #terms(extensions: string | undefined): DeflateTerms | undefined {
+    if (!this.spec.deflate) {
+      if (extensions) throw new Error(`the server accepted "${extensions}", which was never offered`);
+      return undefined;
+    }
+    const terms = acceptedDeflate(extensions);
+    if (!terms && this.spec.deflate === "require") {
+      throw new Error(
+        "the server declined permessage-deflate (no Sec-WebSocket-Extensions in its 101): a compressed line " +
+          "needs it negotiated with both servers (COMPRESSION=on for ours, NATIVE_COMPRESSION for the native one)",
+      );
+    }
+    return terms;
   }
 
   start(): void {

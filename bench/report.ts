@@ -170,6 +170,11 @@ const GLANCE: [mode: string, metric: string, label: string][] = [
   ["conns10k", "RSS/conn", "10k RSS/conn"],
   ["conns10k", "connect rate", "10k conn/s"],
   ["conns10k", "server CPU/handshake", "10k CPU/handshake"],
+  ["deflate64", "throughput", "deflate 64 B MiB/s"],
+  ["deflate64", "server CPU/msg", "deflate 64 B CPU/msg"],
+  ["deflate64k", "throughput", "deflate 64 KiB MiB/s"],
+  ["deflate64k", "server CPU/msg", "deflate 64 KiB CPU/msg"],
+  ["deflate10k", "RSS/conn after one echo", "deflate 10k RSS/conn"],
 ];
 
 export function ratioTable(rows: readonly Row[]): string {

@@ -11,6 +11,9 @@
  *                   CPU over each server's process tree, and 1,000 connections' split; bench/cores.ts),
  *                   storm (10,000 connections, SIGTERM, a fresh server on the same port, every client
  *                   reconnecting; BENCH_CONNS_ROUNDS rounds; bench/storm.ts)
+ *                   deflate64,deflate64k,deflate10k (issue 28: permessage-deflate on in both servers, ours
+ *                   COMPRESSION=on, the native ones NATIVE_COMPRESSION; not run unless named; n/a on Deno;
+ *                   bench/compression.ts)
  *   BENCH_STORM_CONNECTIONS  connections in the storm mode (10000, the issue's; lower only for a quick try)
  *   BENCH_ROUNDS    rounds per load mode (24): one slice of each server, the order swapped each round
  *   BENCH_PAIR_ROUNDS  rounds per pair of server processes (4): each load mode starts both servers
@@ -34,6 +37,7 @@ import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
 import process from "node:process";
 import type { ClientCommand } from "./client.ts";
+import { compressionNotApplicable, deflateUse, NATIVE_COMPRESSION_ENV, OURS_COMPRESSION_ENV } from "./compression.ts";
 import { CORES_SPEC, coresErrors, coresReport, type CoresResult, measureCores } from "./cores.ts";
 import type { LoadSpec, Mark } from "./load.ts";
 import { measureStorm, STORM_CONNECTIONS, stormErrors, stormReport, type StormResult } from "./storm.ts";
@@ -51,6 +55,7 @@ import {
 import { Histogram, type SparseHistogram } from "./stats.ts";
 import {
   type ConnsMode,
+  DEFAULT_MODES,
   type LoadMode,
   MODES as SUMMARY_MODES,
   type Results,
@@ -60,8 +65,8 @@ import {
 
 const MiB = 1024 * 1024;
 
-type CoresMode = { kind: "cores"; spec: LoadSpec; describe: string };
-type StormMode = { kind: "storm"; describe: string };
+type CoresMode = { kind: "cores"; spec: LoadSpec; describe: string; compression?: undefined };
+type StormMode = { kind: "storm"; describe: string; compression?: undefined };
 
 /** The summary's modes (bench/summary.ts), and the cores mode (bench/cores.ts), which has a report of its own. */
 const MODES: Record<string, LoadMode | ConnsMode | CoresMode | StormMode> = {
@@ -81,6 +86,8 @@ const MODES: Record<string, LoadMode | ConnsMode | CoresMode | StormMode> = {
 const coresResults: CoresResult[] = [];
 /** The storm mode's results, by runtime (bench/storm.ts). */
 const stormResults: StormResult[] = [];
+/** Modes that have no figure on a runtime, and why (the compressed ones on Deno). */
+const notApplicable: { runtime: Runtime; mode: string; reason: string }[] = [];
 
 /**
  * Seconds of load before each slice after a set's first (whose warm-up is
@@ -95,9 +102,9 @@ const SLICE_WARMUP = 0.1;
 const RUNTIMES: Runtime[] = ["node", "deno", "bun", "workers"];
 const TARGETS: Target[] = ["ours", "native"];
 
-function list(name: string, all: readonly string[]): string[] {
+function list(name: string, all: readonly string[], defaults: readonly string[] = all): string[] {
   const raw = process.env[name]?.trim();
-  if (!raw) return [...all];
+  if (!raw) return [...defaults];
   const items = raw.split(",").map((s) => s.trim()).filter(Boolean);
   const bad = items.filter((i) => !all.includes(i));
   if (bad.length) throw new Error(`${name}: unknown ${bad.join(", ")} (choose from ${all.join(", ")})`);
@@ -114,7 +121,7 @@ function number(name: string, fallback: number, min: number, max: number): numbe
 
 const config = {
   runtimes: list("BENCH_RUNTIMES", RUNTIMES) as Runtime[],
-  modes: list("BENCH_MODES", Object.keys(MODES)),
+  modes: list("BENCH_MODES", Object.keys(MODES), [...DEFAULT_MODES, "cores", "storm"]),
   rounds: number("BENCH_ROUNDS", 24, 1, 500),
   pairRounds: number("BENCH_PAIR_ROUNDS", 4, 1, 500),
   connsRounds: number("BENCH_CONNS_ROUNDS", 1, 1, 50),
@@ -207,6 +214,35 @@ class Clients {
   }
 }
 
+// ---- compressed modes (bench/compression.ts) -------------------------------------------------------------
+
+/**
+ * Starts `target` for `modeName`: in a compressed mode ours gets COMPRESSION=on
+ * (under BENCH_OURS_ENV / BENCH_NATIVE_OURS_ENV, which may turn it off to
+ * measure what it costs) and a native server NATIVE_COMPRESSION; otherwise
+ * exactly as before.
+ */
+function startFor(runtime: Runtime, target: Target, modeName: string): Promise<Server> {
+  if (!MODES[modeName]!.compression) {
+    return startServer(runtime, target, config.oursEnv, undefined, config.nativeOursEnv);
+  }
+  const nativeIsOurs = config.nativeOursEnv !== undefined;
+  return startServer(
+    runtime,
+    target,
+    { ...OURS_COMPRESSION_ENV, ...config.oursEnv },
+    undefined,
+    nativeIsOurs ? { ...OURS_COMPRESSION_ENV, ...config.nativeOursEnv } : undefined,
+    { env: target === "native" && !nativeIsOurs ? NATIVE_COMPRESSION_ENV : {} },
+  );
+}
+
+/** The load spec for `target`: in a compressed mode, whether the client requires or only offers the extension. */
+function specFor(spec: LoadSpec, modeName: string, target: Target): LoadSpec {
+  if (!MODES[modeName]!.compression) return spec;
+  return { ...spec, deflate: deflateUse(target, config.oursEnv, config.nativeOursEnv) };
+}
+
 // ---- measurements -------------------------------------------------------------------------------------
 
 /**
@@ -218,15 +254,17 @@ class Clients {
 async function measureLoad(
   clients: Clients,
   server: Server,
-  mode: LoadMode,
+  modeName: string,
   round: number,
   open: Set<Target>,
 ): Promise<Sample> {
-  const spec = mode.spec;
+  const mode = MODES[modeName] as LoadMode;
+  const spec = specFor(mode.spec, modeName, server.target);
   const set = server.target;
   let warmup = Math.min(config.warmup, SLICE_WARMUP);
   if (!open.has(set)) {
-    await clients.open(set, server.port, spec);
+    const opened = await clients.open<{ compressedConnections: number }>(set, server.port, spec);
+    if (spec.deflate) logCompressed(server, opened, spec.connections);
     open.add(set);
     warmup = config.warmup;
   }
@@ -279,12 +317,33 @@ async function measureLoad(
   }
 }
 
-async function measureConns(clients: Clients, server: Server, mode: ConnsMode, round: number): Promise<Sample> {
+/** Says how many of a set's connections negotiated permessage-deflate (ours with COMPRESSION=off: none). */
+function logCompressed(server: Server, opened: readonly { compressedConnections: number }[], connections: number) {
+  const compressed = opened.reduce((sum, o) => sum + o.compressedConnections, 0);
+  log(`${server.runtime} ${server.target}: ${compressed} of ${connections} connections negotiated permessage-deflate`);
+}
+
+async function measureConns(clients: Clients, server: Server, modeName: string, round: number): Promise<Sample> {
+  const mode = MODES[modeName] as ConnsMode;
+  const spec = specFor(
+    mode.compression
+      ? {
+        connections: 0,
+        payloadBytes: mode.payloadBytes ?? 64,
+        window: 1,
+        pacing: "window",
+        ringSize: 2,
+        payload: "json",
+      }
+      : { connections: 0, payloadBytes: 64, window: 1, pacing: "window", ringSize: 2 },
+    modeName,
+    server.target,
+  );
   const open = (connections: number, concurrency: number) =>
-    clients.open<{ seconds: number; handshakes: SparseHistogram; cpuUs: number }>(
+    clients.open<{ seconds: number; handshakes: SparseHistogram; cpuUs: number; compressedConnections: number }>(
       server.target,
       server.port,
-      { connections, payloadBytes: 64, window: 1, pacing: "window", ringSize: 2 },
+      { ...spec, connections },
       concurrency,
     );
   try {
@@ -304,6 +363,13 @@ async function measureConns(clients: Clients, server: Server, mode: ConnsMode, r
     const rss1 = rssBytes(server.pid);
     // All of them held and echoing: one verified echo on every connection.
     await clients.all({ cmd: "echoOnce", set: server.target });
+    let rssKiBPerConnEchoed: number | undefined;
+    if (mode.compression) {
+      // The zlib state a connection keeps after its first compressed message, read as the RSS at rest is.
+      logCompressed(server, opened, mode.count);
+      await sleep(5000);
+      rssKiBPerConnEchoed = (rssBytes(server.pid) - rss0) / 1024 / mode.count;
+    }
     const handshakes = new Histogram();
     for (const o of opened) handshakes.merge(o.handshakes);
     const seconds = Math.max(...opened.map((o) => o.seconds));
@@ -313,6 +379,7 @@ async function measureConns(clients: Clients, server: Server, mode: ConnsMode, r
       handshakeP99Us: handshakes.percentile(0.99),
       maxUs: handshakes.maxUs,
       rssKiBPerConn: (rss1 - rss0) / 1024 / mode.count,
+      ...(rssKiBPerConnEchoed === undefined ? {} : { rssKiBPerConnEchoed }),
       serverCpuUsPerConn: ((cpu1 - cpu0) * 1e6) / mode.count,
       serverRssMiB: rss1 / MiB,
       clientCpu: Math.max(...opened.map((o) => o.cpuUs / 1e6 / o.seconds)),
@@ -332,7 +399,9 @@ function describe(s: Sample): string {
   if (s.error) return `ERROR ${s.error.split("\n")[0]}`;
   if (s.connectsPerSec !== undefined) {
     return `${s.connectsPerSec.toFixed(0)} conn/s, handshake p99 ${(s.handshakeP99Us! / 1000).toFixed(1)} ms, ` +
-      `${s.rssKiBPerConn!.toFixed(1)} KiB/conn, client CPU ${(s.clientCpu! * 100).toFixed(0)}%`;
+      `${s.rssKiBPerConn!.toFixed(1)} KiB/conn` +
+      (s.rssKiBPerConnEchoed === undefined ? "" : ` (${s.rssKiBPerConnEchoed.toFixed(1)} after one echo)`) +
+      `, client CPU ${(s.clientCpu! * 100).toFixed(0)}%`;
   }
   return `${s.msgsPerSec!.toFixed(0)} msg/s, ${s.serverCpuUsPerMsg!.toFixed(2)} µs CPU/msg, ` +
     `server CPU ${(s.serverCpuPct! * 100).toFixed(0)}%, p99 ${s.p99Us!.toFixed(0)} µs, client CPU ${
@@ -353,8 +422,8 @@ async function sample(
   let s: Sample;
   try {
     s = mode.kind === "load"
-      ? await measureLoad(clients, server, mode, round, open)
-      : await measureConns(clients, server, mode as ConnsMode, round);
+      ? await measureLoad(clients, server, modeName, round, open)
+      : await measureConns(clients, server, modeName, round);
   } catch (error) {
     s = {
       round,
@@ -380,9 +449,17 @@ function openFilesLimit(): number {
 }
 
 async function run(clients: Clients, results: Results): Promise<void> {
-  const loadModes = config.modes.filter((m) => MODES[m]!.kind === "load");
-  const connsModes = config.modes.filter((m) => MODES[m]!.kind === "conns");
   for (const runtime of config.runtimes) {
+    const applies = (mode: string) => {
+      const reason = MODES[mode]!.compression ? compressionNotApplicable(runtime) : undefined;
+      if (reason) {
+        notApplicable.push({ runtime, mode, reason });
+        log(`${runtime} ${mode}: ${reason}`);
+      }
+      return reason === undefined;
+    };
+    const loadModes = config.modes.filter((m) => MODES[m]!.kind === "load" && applies(m));
+    const connsModes = config.modes.filter((m) => MODES[m]!.kind === "conns" && applies(m));
     for (const mode of loadModes) {
       // A process's own state (what its JIT compiled, where its heap landed)
       // can hold one server 20 % off for minutes: Node pipelined, ours/native
@@ -396,9 +473,7 @@ async function run(clients: Clients, results: Results): Promise<void> {
         const servers: Server[] = [];
         const open = new Set<Target>();
         try {
-          for (const target of TARGETS) {
-            servers.push(await startServer(runtime, target, config.oursEnv, undefined, config.nativeOursEnv));
-          }
+          for (const target of TARGETS) servers.push(await startFor(runtime, target, mode));
           log(
             `${runtime} ${mode}: pair ${pair} of ${pairs}, ours pid ${servers[0]!.pid}, native pid ${servers[1]!.pid}`,
           );
@@ -436,7 +511,7 @@ async function run(clients: Clients, results: Results): Promise<void> {
           // A fresh server each time, so the memory measured is these connections' alone.
           let server: Server | undefined;
           try {
-            server = await startServer(runtime, target, config.oursEnv, undefined, config.nativeOursEnv);
+            server = await startFor(runtime, target, mode);
             await sample(clients, server, mode, round, results);
           } catch (error) {
             ((results[runtime] ??= {})[mode] ??= { ours: [], native: [] })[target].push({
@@ -536,6 +611,9 @@ async function main(): Promise<void> {
   const rows = summarize(results, config.runtimes, config.modes);
   const cores = coresResults.length > 0 ? `\n\n${coresReport(coresResults)}` : "";
   const storm = stormResults.length > 0 ? `\n\n${stormReport(stormResults)}` : "";
+  const na = notApplicable.length > 0
+    ? `\n\nNot measured:\n${notApplicable.map((n) => `- ${n.runtime} ${n.mode}: ${n.reason}`).join("\n")}`
+    : "";
   const title = chartTitle(host, started.toISOString());
   // BENCH_MODES=cores alone has no ours/native rows: its own report only.
   const text = rows.length === 0
@@ -547,7 +625,7 @@ async function main(): Promise<void> {
       table(rows)
     }\n\nAt a glance (✗: misses the issue's target; ~: this run cannot tell: the target lies inside the median ratio's 95% confidence interval, taken over the pairs of server processes (at 6 to 8 pairs, between the lowest and highest pair's median), or the run had fewer than 6 pairs (or samples), too few for a 95% interval):\n\n${
       ratioTable(rows)
-    }${cores}${storm}`;
+    }${cores}${storm}${na}`;
   console.log(`\n${title}\n\n${text}\n`);
   mkdirSync("bench-results", { recursive: true });
   const stamp = started.toISOString().replaceAll(":", "-").slice(0, 19);
@@ -561,6 +639,7 @@ async function main(): Promise<void> {
       samples: results,
       ...(coresResults.length > 0 && { cores: coresResults }),
       ...(stormResults.length > 0 && { storm: stormResults }),
+      ...(notApplicable.length > 0 && { notApplicable }),
     },
     null,
     2,
@@ -575,7 +654,7 @@ async function main(): Promise<void> {
   if (partial) {
     log(`${DOCS_CHART} left alone: ${partial}`);
   } else {
-    writeFileSync(DOCS_CHART, svg);
+    writeFileSync(DOCS_CHART, chart(rows.filter((r) => CHART_MODES.includes(r.mode)), title));
     log(`wrote ${DOCS_CHART}: commit it with the table in docs/benchmarks.md`);
   }
   const errors = rows.filter((r) => r.errors.length > 0);
@@ -603,6 +682,8 @@ async function main(): Promise<void> {
 
 /** The chart docs/benchmarks.md shows; only a run like the table's draws it (see `partialRun`). */
 const DOCS_CHART = "docs/benchmarks.svg";
+/** The load modes that chart needs and shows; the compressed ones have their own table (docs/benchmarks.md). */
+const CHART_MODES: readonly string[] = ["pingpong", "pipelined", "stream", "large"];
 
 function chartTitle(host: ReturnType<typeof machine>, started: string): string {
   return `ws-echo vs native echo at ${host.commit}${
@@ -620,9 +701,10 @@ function chart(rows: readonly Row[], title: string): string {
  * bench defines them, our options at their defaults, and src/ as committed.
  */
 function partialRun(host: ReturnType<typeof machine>): string | undefined {
-  const loadModes = Object.keys(MODES).filter((m) => MODES[m]!.kind === "load");
   if (config.runtimes.length < RUNTIMES.length) return `not every runtime ran (${config.runtimes.join(",")})`;
-  if (loadModes.some((m) => !config.modes.includes(m))) return `not every load mode ran (${config.modes.join(",")})`;
+  if (CHART_MODES.some((m) => !config.modes.includes(m))) {
+    return `not every load mode of the chart ran (${config.modes.join(",")}; needs ${CHART_MODES.join(",")})`;
+  }
   if (Object.keys(config.oursEnv).length > 0) return "BENCH_OURS_ENV changed our options";
   if (process.env.NATIVE_ASSETS) return "NATIVE_ASSETS changed the native Worker";
   if (host.dirtySrc) return "src/ has uncommitted changes";

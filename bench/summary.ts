@@ -17,8 +17,13 @@ const MiB = 1024 * 1024;
  * client keeps writing (docs/runtime-differences.md); the stream mode would
  * measure that stall, ours and native alike, instead of the servers.
  */
-export type LoadMode = { kind: "load"; spec: LoadSpec; describe: string; fresh?: boolean };
-export type ConnsMode = { kind: "conns"; count: number; describe: string };
+export type LoadMode = { kind: "load"; spec: LoadSpec; describe: string; fresh?: boolean; compression?: true };
+/**
+ * `compression`: both servers with permessage-deflate on (bench/compression.ts);
+ * after the RSS read at rest, one compressed message of `payloadBytes` on every
+ * connection, and the RSS read again: the zlib state each connection then holds.
+ */
+export type ConnsMode = { kind: "conns"; count: number; describe: string; compression?: true; payloadBytes?: number };
 
 export const MODES: Record<string, LoadMode | ConnsMode> = {
   pingpong: {
@@ -44,7 +49,30 @@ export const MODES: Record<string, LoadMode | ConnsMode> = {
   },
   conns5k: { kind: "conns", count: 5_000, describe: "5,000 idle connections, then one echo on each" },
   conns10k: { kind: "conns", count: 10_000, describe: "10,000 idle connections, then one echo on each" },
+  // Issue 28: permessage-deflate on in both servers (not in the default run: name them in BENCH_MODES).
+  deflate64: {
+    kind: "load",
+    spec: { connections: 50, payloadBytes: 64, window: 16, pacing: "window", ringSize: 64, payload: "json" },
+    describe: "pipelined with permessage-deflate: 50 connections × 16 in flight, 64 B JSON-like text, sent deflated",
+    compression: true,
+  },
+  deflate64k: {
+    kind: "load",
+    spec: { connections: 16, payloadBytes: 64 * 1024, window: 1, pacing: "window", ringSize: 16, payload: "json" },
+    describe: "permessage-deflate: 16 connections, 64 KiB JSON-like text, one in flight each, sent deflated",
+    compression: true,
+  },
+  deflate10k: {
+    kind: "conns",
+    count: 10_000,
+    describe: "10,000 connections with permessage-deflate, then one 2 KiB deflated message on each",
+    compression: true,
+    payloadBytes: 2048,
+  },
 };
+
+/** The modes `npm run bench` runs when BENCH_MODES does not name them: all but the compressed ones. */
+export const DEFAULT_MODES = Object.keys(MODES).filter((m) => !MODES[m]!.compression);
 
 /** One measurement of one server in one mode. */
 export interface Sample {
@@ -62,6 +90,8 @@ export interface Sample {
   connectsPerSec?: number;
   handshakeP99Us?: number;
   rssKiBPerConn?: number;
+  /** Compressed connection-scale modes: RSS per connection after one compressed echo on each. */
+  rssKiBPerConnEchoed?: number;
   serverCpuUsPerConn?: number;
   serverRssMiB?: number;
   /** The busiest client process's CPU, as a fraction of one core. */
@@ -103,7 +133,15 @@ export const METRICS: Record<string, Metric[]> = {
 };
 
 export function metricsFor(mode: string): Metric[] {
-  if (mode === "large") return METRICS.large!;
+  // Issue 28 asks the compressed lines for CPU per message and MiB/s, with the uncompressed lines' targets.
+  if (mode === "large" || (MODES[mode]!.kind === "load" && MODES[mode]!.compression)) return METRICS.large!;
+  if (MODES[mode]!.kind === "conns" && MODES[mode]!.compression) {
+    // The memory that matters is the zlib state after a compressed message, judged as at 10,000 without it.
+    return [
+      ...METRICS.conns!,
+      { key: "rssKiBPerConnEchoed", name: "RSS/conn after one echo", unit: "KiB", better: "lower", target: 1.1 },
+    ];
+  }
   if (MODES[mode]!.kind === "conns") {
     if (mode !== "conns10k") return METRICS.conns!;
     // Issue 27's handshake targets, and the 10k memory target.

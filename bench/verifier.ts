@@ -5,9 +5,13 @@
  * run fails, it never becomes a statistic.
  *
  * Payload bytes are compared in place (memcmp over the received chunk), so a
- * 1 MiB echo split over many TCP reads is never joined or copied.
+ * 1 MiB echo split over many TCP reads is never joined or copied. A compressed
+ * echo (RSV1, where the connection negotiated permessage-deflate) is gathered
+ * whole, then inflated with the connection's terms and compared
+ * (bench/compression.ts).
  */
 import { Opcode } from "../test/harness/frames.ts";
+import type { CompressedEchoes, DeflateTerms } from "./compression.ts";
 import type { MessageRing } from "./frames.ts";
 
 export class EchoError extends Error {
@@ -23,6 +27,19 @@ export interface VerifierEvents {
   onPing?(payload: Buffer): void;
   /** The server's close frame. */
   onClose?(code: number, reason: string): void;
+}
+
+/** A connection that negotiated permessage-deflate: how to read its compressed echoes. */
+export interface VerifierDeflate {
+  terms: DeflateTerms;
+  /** Shared by a set's connections. */
+  echoes: CompressedEchoes;
+  /**
+   * Echoes of messages this long or longer must come back compressed (the
+   * servers' threshold): a server that negotiated and then compressed nothing
+   * would make a compressed line meaningless. Undefined: no such check.
+   */
+  compressedFrom?: number;
 }
 
 export class EchoVerifier {
@@ -48,10 +65,18 @@ export class EchoVerifier {
   #controlOpcode = 0;
   #control: Buffer = Buffer.alloc(0);
   #controlHave = 0;
+  readonly #deflate: VerifierDeflate | undefined;
+  /** The current message is compressed: its payload is gathered in `#parts` until its last frame. */
+  #compressed = false;
+  #parts: Buffer[] = [];
+  #partsBytes = 0;
+  /** Echoes that came back compressed. */
+  compressedEchoes = 0;
 
-  constructor(ring: MessageRing, events: VerifierEvents = {}) {
+  constructor(ring: MessageRing, events: VerifierEvents = {}, deflate?: VerifierDeflate) {
     this.#ring = ring;
     this.#events = events;
+    this.#deflate = deflate;
   }
 
   /** Whether the parser sits between frames (no partial frame buffered). */
@@ -83,7 +108,10 @@ export class EchoVerifier {
         if (this.#startFrame() && this.#finishFrame()) completed++;
       } else if (this.#state === DATA) {
         const n = Math.min(this.#remaining, end - pos);
-        if (chunk.compare(this.#expected, this.#offset, this.#offset + n, pos, pos + n) !== 0) {
+        if (this.#compressed) {
+          this.#parts.push(chunk.subarray(pos, pos + n));
+          this.#partsBytes += n;
+        } else if (chunk.compare(this.#expected, this.#offset, this.#offset + n, pos, pos + n) !== 0) {
           throw this.#error(`corrupted echo: bytes ${this.#offset}..${this.#offset + n} differ from what was sent`);
         }
         this.#offset += n;
@@ -116,8 +144,13 @@ export class EchoVerifier {
     this.#headerHave = 0;
     this.#headerNeed = 2;
     this.#fin = (b0 & 0x80) !== 0;
-    if (b0 & 0x70) throw this.#error("RSV bits set without a negotiated extension");
     const opcode = b0 & 0x0f;
+    const rsv1 = (b0 & 0x40) !== 0;
+    if ((b0 & 0x30) || (rsv1 && !this.#deflate)) throw this.#error("RSV bits set without a negotiated extension");
+    // RFC 7692 §6.1: RSV1 on the first frame of a data message only.
+    if (rsv1 && (opcode >= 0x8 || opcode === Opcode.continuation)) {
+      throw this.#error(`RSV1 on a ${opcode >= 0x8 ? "control" : "continuation"} frame (RFC 7692 §6.1)`);
+    }
     this.#remaining = length;
     if (opcode >= 0x8) {
       if (!this.#fin || length > 125) throw this.#error(`malformed control frame (opcode ${opcode})`);
@@ -141,10 +174,28 @@ export class EchoVerifier {
       }
       this.#expected = this.#ring.payloads[slot]!;
       this.#offset = 0;
+      this.#compressed = rsv1;
+      this.#parts = [];
+      this.#partsBytes = 0;
+      const from = this.#deflate?.compressedFrom;
+      if (!rsv1 && from !== undefined && this.#expected.length >= from) {
+        throw this.#error(
+          `a ${this.#expected.length}-byte echo came back uncompressed, though permessage-deflate was negotiated ` +
+            `and the server compresses from ${from} bytes`,
+        );
+      }
     } else {
       throw this.#error(`reserved opcode ${opcode}`);
     }
-    if (this.#offset + length > this.#expected.length) {
+    if (this.#compressed) {
+      // Deflate adds at most a few bytes per 16 KiB block to data that does not compress.
+      if (this.#partsBytes + length > this.#expected.length + (this.#expected.length >> 6) + 64) {
+        throw this.#error(
+          `wrong length: a compressed echo of ${this.#partsBytes + length} bytes or more, ` +
+            `${this.#expected.length} sent`,
+        );
+      }
+    } else if (this.#offset + length > this.#expected.length) {
       throw this.#error(
         `wrong length: the echo has at least ${this.#offset + length} bytes, ${this.#expected.length} sent`,
       );
@@ -167,7 +218,18 @@ export class EchoVerifier {
       return false;
     }
     if (!this.#fin) return false;
-    if (this.#offset !== this.#expected.length) {
+    if (this.#compressed) {
+      const parts = this.#parts;
+      this.#parts = [];
+      const payload = parts.length === 1 ? parts[0]! : Buffer.concat(parts, this.#partsBytes);
+      const slot = this.received % this.#ring.size;
+      try {
+        this.#deflate!.echoes.verify(slot, payload, this.#expected, this.#deflate!.terms.serverMaxWindowBits);
+      } catch (error) {
+        throw this.#error((error as Error).message);
+      }
+      this.compressedEchoes++;
+    } else if (this.#offset !== this.#expected.length) {
       throw this.#error(`wrong length: the echo has ${this.#offset} bytes, ${this.#expected.length} sent`);
     }
     this.received++;

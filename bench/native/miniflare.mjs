@@ -3,6 +3,7 @@
 import { Miniflare } from "miniflare";
 import process from "node:process";
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
+import { compatibilityFlagsFor } from "../../scripts/worker-vars.mjs";
 
 process.env.WRANGLER_SEND_METRICS = "false";
 const config = unstable_readConfig({ config: "wrangler.toml" });
@@ -11,7 +12,11 @@ const mf = new Miniflare({
   modules: true,
   scriptPath: "bench/native/worker.mjs",
   compatibilityDate: config.compatibility_date,
-  compatibilityFlags: config.compatibility_flags,
+  // NATIVE_COMPRESSION=on (the compressed modes, bench/compression.ts): without no_web_socket_compression, as
+  // scripts/miniflare.mjs runs ours with COMPRESSION=on; workerd has no threshold.
+  compatibilityFlags: compatibilityFlagsFor(config.compatibility_flags, {
+    COMPRESSION: process.env.NATIVE_COMPRESSION,
+  }),
   // NATIVE_ASSETS=1 puts Static Assets in front with our wrangler.toml's router
   // configuration (scripts/miniflare.mjs takes the same): to measure what that hop costs.
   ...(process.env.NATIVE_ASSETS === "1"

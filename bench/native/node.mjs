@@ -7,7 +7,15 @@ import { WebSocketServer } from "ws";
 const port = Number(process.env.PORT || 8080);
 const host = process.env.HOST || "127.0.0.1";
 const server = createServer((_req, res) => res.writeHead(426).end());
-const wss = new WebSocketServer({ server, path: "/ws" });
+// NATIVE_COMPRESSION=on (the compressed modes, bench/compression.ts): permessage-deflate with ours's settings
+// (src/node/upgrade.ts): no context takeover either way, the threshold, and ws's zlib concurrency limit.
+const perMessageDeflate = process.env.NATIVE_COMPRESSION === "on" && {
+  serverNoContextTakeover: true,
+  clientNoContextTakeover: true,
+  threshold: Number(process.env.NATIVE_COMPRESSION_THRESHOLD_BYTES),
+  concurrencyLimit: Number(process.env.NATIVE_ZLIB_CONCURRENCY),
+};
+const wss = new WebSocketServer({ server, path: "/ws", perMessageDeflate });
 wss.on("connection", (ws) => ws.on("message", (data, isBinary) => ws.send(data, { binary: isBinary })));
 server.listen(port, host, () => console.log(`native-echo (node) listening on http://${host}:${server.address().port}`));
 // NATIVE_GRACEFUL (the storm mode, bench/storm.ts): SIGTERM closes every WebSocket with 1001, as ours does,
