@@ -117,7 +117,9 @@ const worker :Workerd.Worker = (
     test("COMPRESSION=on without the flag (what the launchers run): accepted without context takeover", async () => {
       const head = await handshake(await serve(compatibilityFlagsFor(FLAGS, { COMPRESSION: "on" }), "on"));
       expect(head.headers["sec-websocket-extensions"]).toBe(
-        "permessage-deflate; client_no_context_takeover; server_no_context_takeover",
+        // server_max_window_bits=15 is in our answer whatever the offer (RFC 7692 §7.1.2.1 allows it), so that
+        // workerd accepts offers that ask for a smaller server window (src/compression.ts).
+        "permessage-deflate; client_no_context_takeover; server_no_context_takeover; server_max_window_bits=15",
       );
     });
 
