@@ -14,7 +14,7 @@
 import { request } from "node:http";
 import { performance } from "node:perf_hooks";
 import type { ClientCommand } from "./client.ts";
-import type { LoadSpec, Mark } from "./load.ts";
+import { type LoadSpec, type Mark, markedWindow } from "./load.ts";
 import { type Runtime, type Server, sleep, startServer, treeCpuSeconds, treePids } from "./servers.ts";
 import { groupedMedianInterval, median, spread } from "./stats.ts";
 
@@ -140,17 +140,7 @@ async function slice(
     const cpu1 = treeCpuSeconds(pids);
     const wall = (performance.now() - t0) / 1000;
     await clients.all({ cmd: "stop", set });
-    let messages = 0;
-    let msgsPerSec = 0;
-    let clientCpu = 0;
-    m1.forEach((end, i) => {
-      const start = m0[i]!;
-      const seconds = (end.wallMs - start.wallMs) / 1000;
-      messages += end.received - start.received;
-      msgsPerSec += (end.received - start.received) / seconds;
-      clientCpu = Math.max(clientCpu, (end.cpuUs - start.cpuUs) / 1e6 / seconds);
-    });
-    if (messages === 0) throw new Error("no echo at all during the measured window");
+    const { messages, msgsPerSec, clientCpu } = markedWindow(m0, m1);
     return {
       msgsPerSec,
       cpuUsPerMsg: ((cpu1 - cpu0) * 1e6) / messages,

@@ -213,6 +213,34 @@ export interface Mark {
   cpuUs: number;
 }
 
+/** What the load clients did between two marks of the same window, summed over the clients. */
+export interface MarkedWindow {
+  messages: number;
+  msgsPerSec: number;
+  /** The busiest client's share of a core. */
+  clientCpu: number;
+}
+
+/**
+ * The window between each client's first and second mark (`m0[i]`, `m1[i]`), as
+ * the bench's modes report it; a window with no echo at all is an error rather
+ * than a rate of zero.
+ */
+export function markedWindow(m0: readonly Mark[], m1: readonly Mark[]): MarkedWindow {
+  let messages = 0;
+  let msgsPerSec = 0;
+  let clientCpu = 0;
+  m1.forEach((end, i) => {
+    const start = m0[i]!;
+    const seconds = (end.wallMs - start.wallMs) / 1000;
+    messages += end.received - start.received;
+    msgsPerSec += (end.received - start.received) / seconds;
+    clientCpu = Math.max(clientCpu, (end.cpuUs - start.cpuUs) / 1e6 / seconds);
+  });
+  if (messages === 0) throw new Error("no echo at all during the measured window");
+  return { messages, msgsPerSec, clientCpu };
+}
+
 export class LoadClient {
   readonly spec: LoadSpec;
   readonly ring: MessageRing;

@@ -39,7 +39,7 @@ import process from "node:process";
 import type { ClientCommand } from "./client.ts";
 import { compressionNotApplicable, deflateUse, NATIVE_COMPRESSION_ENV, OURS_COMPRESSION_ENV } from "./compression.ts";
 import { CORES_SPEC, coresErrors, coresReport, type CoresResult, measureCores } from "./cores.ts";
-import type { LoadSpec, Mark } from "./load.ts";
+import { type LoadSpec, type Mark, markedWindow } from "./load.ts";
 import { measureStorm, STORM_CONNECTIONS, stormErrors, stormReport, type StormResult } from "./storm.ts";
 import { meets, ratioTable, type Row, svgChart, table } from "./report.ts";
 import {
@@ -282,17 +282,7 @@ async function measureLoad(
     const wall = (performance.now() - t0) / 1000;
     const rss = rssBytes(server.pid);
     const stops = await clients.all<{ latency: SparseHistogram }>({ cmd: "stop", set });
-    let msgsPerSec = 0;
-    let messages = 0;
-    let clientCpu = 0;
-    m1.forEach((end, i) => {
-      const start = m0[i]!;
-      const seconds = (end.wallMs - start.wallMs) / 1000;
-      messages += end.received - start.received;
-      msgsPerSec += (end.received - start.received) / seconds;
-      clientCpu = Math.max(clientCpu, (end.cpuUs - start.cpuUs) / 1e6 / seconds);
-    });
-    if (messages === 0) throw new Error("no echo at all during the measured window");
+    const { messages, msgsPerSec, clientCpu } = markedWindow(m0, m1);
     const latency = new Histogram();
     for (const s of stops) latency.merge(s.latency);
     keep = !mode.fresh;
