@@ -1,10 +1,10 @@
 // Runs the Worker under Miniflare (workerd), configured from wrangler.toml, on
 // PORT/HOST like every other runtime. `wrangler dev` is the other way to run it
 // (scripts/wrangler-dev.mjs); the test matrix runs both.
-import * as esbuild from "esbuild";
 import { Miniflare } from "miniflare";
 import process from "node:process";
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
+import { bundleWorker } from "./worker-bundle.mjs";
 import { compatibilityFlagsFor, optionVarsFromEnv, refuseTlsVars } from "./worker-vars.mjs";
 
 refuseTlsVars();
@@ -15,20 +15,8 @@ const config = unstable_readConfig({ config: "wrangler.toml" });
 // WORKER_ENTRY runs another module with the same configuration (examples/worker.ts in the tests).
 const entry = process.env.WORKER_ENTRY || config.main;
 
-// Bundled as wrangler bundles it: ES modules, the `workerd` export condition.
 const outfile = `dist/miniflare-${entry.replace(/\W+/g, "-")}.js`;
-await esbuild.build({
-  entryPoints: [entry],
-  bundle: true,
-  format: "esm",
-  platform: "neutral",
-  conditions: ["workerd", "worker", "browser"],
-  mainFields: ["module", "main"],
-  // Provided by workerd itself, as wrangler treats them.
-  external: ["cloudflare:*", "node:*"],
-  outfile,
-  logLevel: "warning",
-});
+await bundleWorker(entry, outfile);
 
 const mf = new Miniflare({
   name: config.name,

@@ -9,9 +9,10 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import * as esbuild from "esbuild";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { unstable_readConfig } from "wrangler";
+// @ts-expect-error -- a plain .mjs launcher module without type declarations
+import { bundleWorker } from "../scripts/worker-bundle.mjs";
 // @ts-expect-error -- a plain .mjs launcher module without type declarations
 import { compatibilityFlagsFor } from "../scripts/worker-vars.mjs";
 import { until } from "./harness/deadline.ts";
@@ -40,17 +41,7 @@ describeOn(
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), "ws-echo-workerd-"));
       // Bundled as scripts/miniflare.mjs bundles it.
-      await esbuild.build({
-        entryPoints: ["src/workers/worker.ts"],
-        bundle: true,
-        format: "esm",
-        platform: "neutral",
-        conditions: ["workerd", "worker", "browser"],
-        mainFields: ["module", "main"],
-        external: ["cloudflare:*", "node:*"],
-        outfile: join(dir, "worker.js"),
-        logLevel: "warning",
-      });
+      await bundleWorker("src/workers/worker.ts", join(dir, "worker.js"));
     }, 60_000);
 
     afterAll(async () => {
