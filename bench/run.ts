@@ -30,6 +30,8 @@
  *   BENCH_NATIVE_OURS_ENV  when set, the "native" side is our own server with these options instead of the
  *                   runtime's native echo, so ours/native is one setting against another: e.g.
  *                   "METRICS=off" measures what metrics cost (ours with them on, the default)
+ *   NATIVE_FLOOR=hono  the "native" side is a bare Hono app with one upgrading route on the same runtime
+ *                   (bench/native/hono-*; node, deno, bun; connection modes): what the house rules alone cost
  */
 import { type ChildProcess, execFileSync, fork } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -697,6 +699,7 @@ function partialRun(host: ReturnType<typeof machine>): string | undefined {
   }
   if (Object.keys(config.oursEnv).length > 0) return "BENCH_OURS_ENV changed our options";
   if (process.env.NATIVE_ASSETS) return "NATIVE_ASSETS changed the native Worker";
+  if (process.env.NATIVE_FLOOR) return "NATIVE_FLOOR put a Hono app in the native's place";
   if (host.dirtySrc) return "src/ has uncommitted changes";
   return undefined;
 }

@@ -40,11 +40,32 @@ const COMMANDS: Record<Runtime, Record<Target, string[]>> = {
   },
 };
 
+/**
+ * NATIVE_FLOOR=hono: the "native" side is the floor of the house rules instead, a Hono app whose one route
+ * upgrades with the runtime's helper and echoes, nothing else (bench/native/hono-*): what any Hono app pays
+ * for a handshake on that runtime, against which ours' own work is measured. Connection modes only: it has
+ * no graceful shutdown for the storm. Not on Workers, whose native already sits behind the same router.
+ */
+const FLOOR: Partial<Record<Runtime, string[]>> = {
+  node: [process.execPath, "dist/bench/native/hono-node.js"],
+  deno: [DENO, "run", "--allow-net", "--allow-env", "--allow-read", "bench/native/hono-deno.mjs"],
+  bun: [BUN, "bench/native/hono-bun.mjs"],
+};
+
+function commandOf(runtime: Runtime, target: Target): string[] {
+  if (target === "native" && process.env.NATIVE_FLOOR === "hono") {
+    const floor = FLOOR[runtime];
+    if (floor === undefined) throw new Error(`NATIVE_FLOOR=hono: no floor server for ${runtime}`);
+    return floor;
+  }
+  return COMMANDS[runtime][target];
+}
+
 /** `comm` and command line of the serving process (Miniflare's launcher is node; workerd serves). */
 const SERVING: Record<Runtime, { comm: RegExp; cmdline: RegExp }> = {
-  node: { comm: /^node$/, cmdline: /dist\/node\.js|native\/node\.mjs/ },
+  node: { comm: /^node$/, cmdline: /dist\/node\.js|native\/node\.mjs|native\/hono-node\.js/ },
   deno: { comm: /^deno$/, cmdline: /\brun\b/ },
-  bun: { comm: /^bun/, cmdline: /server\.ts|native\/bun\.mjs/ },
+  bun: { comm: /^bun/, cmdline: /server\.ts|native\/bun\.mjs|native\/hono-bun\.mjs/ },
   workers: { comm: /^workerd$/, cmdline: /./ },
 };
 
@@ -87,7 +108,7 @@ export async function startServer(
 ): Promise<Server> {
   const port = fixedPort ?? await freePort();
   const baseline = target === "native" && nativeOursEnv !== undefined;
-  const [command, ...args] = COMMANDS[runtime][baseline ? "ours" : target];
+  const [command, ...args] = commandOf(runtime, baseline ? "ours" : target);
   const child = spawn(command!, args, {
     env: { ...(baseline ? serverEnv("ours", nativeOursEnv, port) : serverEnv(target, oursEnv, port)), ...extraEnv },
     stdio: ["ignore", "pipe", "pipe"],
