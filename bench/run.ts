@@ -30,8 +30,9 @@
  *   BENCH_NATIVE_OURS_ENV  when set, the "native" side is our own server with these options instead of the
  *                   runtime's native echo, so ours/native is one setting against another: e.g.
  *                   "METRICS=off" measures what metrics cost (ours with them on, the default)
- *   NATIVE_FLOOR=hono  the "native" side is a bare Hono app with one upgrading route on the same runtime
- *                   (bench/native/hono-*; node, deno, bun; connection modes): what the house rules alone cost
+ *   HONO_FLOOR      "native" or "ours": that side is a bare Hono app with one upgrading route on the same runtime
+ *                   (bench/native/hono-*; node, deno, bun; connection modes): ours against it, or it against the
+ *                   native, is what our own work, or the house rules alone, cost
  */
 import { type ChildProcess, execFileSync, fork } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -699,7 +700,7 @@ function partialRun(host: ReturnType<typeof machine>): string | undefined {
   }
   if (Object.keys(config.oursEnv).length > 0) return "BENCH_OURS_ENV changed our options";
   if (process.env.NATIVE_ASSETS) return "NATIVE_ASSETS changed the native Worker";
-  if (process.env.NATIVE_FLOOR) return "NATIVE_FLOOR put a Hono app in the native's place";
+  if (process.env.HONO_FLOOR) return `HONO_FLOOR put a bare Hono app on the ${process.env.HONO_FLOOR} side`;
   if (host.dirtySrc) return "src/ has uncommitted changes";
   return undefined;
 }

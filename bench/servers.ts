@@ -41,10 +41,12 @@ const COMMANDS: Record<Runtime, Record<Target, string[]>> = {
 };
 
 /**
- * NATIVE_FLOOR=hono: the "native" side is the floor of the house rules instead, a Hono app whose one route
- * upgrades with the runtime's helper and echoes, nothing else (bench/native/hono-*): what any Hono app pays
- * for a handshake on that runtime, against which ours' own work is measured. Connection modes only: it has
- * no graceful shutdown for the storm. Not on Workers, whose native already sits behind the same router.
+ * HONO_FLOOR: the side it names (`native` or `ours`) is the floor of the house rules instead, a Hono app whose one
+ * route upgrades with the runtime's helper and echoes, nothing else (bench/native/hono-*): what any Hono app pays for a
+ * handshake on that runtime. `HONO_FLOOR=native` measures ours against the floor (what our own work costs),
+ * `HONO_FLOOR=ours` the floor against the native (what the house rules cost before any line of ours). Connection modes
+ * only: the floor has no graceful shutdown for the storm. Not on Workers, whose native can sit behind the same router
+ * (NATIVE_ASSETS=1).
  */
 const FLOOR: Partial<Record<Runtime, string[]>> = {
   node: [process.execPath, "dist/bench/native/hono-node.js"],
@@ -52,13 +54,18 @@ const FLOOR: Partial<Record<Runtime, string[]>> = {
   bun: [BUN, "bench/native/hono-bun.mjs"],
 };
 
-function commandOf(runtime: Runtime, target: Target): string[] {
-  if (target === "native" && process.env.NATIVE_FLOOR === "hono") {
+/** The command for `target`'s side; `asOurs`: BENCH_NATIVE_OURS_ENV runs our server on the native side. */
+function commandOf(runtime: Runtime, target: Target, asOurs: boolean): string[] {
+  const floorSide = process.env.HONO_FLOOR;
+  if (floorSide !== undefined && floorSide !== "native" && floorSide !== "ours") {
+    throw new Error(`HONO_FLOOR must be "native" or "ours", not ${JSON.stringify(floorSide)}`);
+  }
+  if (floorSide === target) {
     const floor = FLOOR[runtime];
-    if (floor === undefined) throw new Error(`NATIVE_FLOOR=hono: no floor server for ${runtime}`);
+    if (floor === undefined) throw new Error(`HONO_FLOOR: no floor server for ${runtime}`);
     return floor;
   }
-  return COMMANDS[runtime][target];
+  return COMMANDS[runtime][asOurs ? "ours" : target];
 }
 
 /** `comm` and command line of the serving process (Miniflare's launcher is node; workerd serves). */
@@ -108,7 +115,7 @@ export async function startServer(
 ): Promise<Server> {
   const port = fixedPort ?? await freePort();
   const baseline = target === "native" && nativeOursEnv !== undefined;
-  const [command, ...args] = commandOf(runtime, baseline ? "ours" : target);
+  const [command, ...args] = commandOf(runtime, target, baseline);
   const child = spawn(command!, args, {
     env: { ...(baseline ? serverEnv("ours", nativeOursEnv, port) : serverEnv(target, oursEnv, port)), ...extraEnv },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,4 +1,4 @@
-// The floor of the house rules on Deno, for NATIVE_FLOOR=hono (bench/servers.ts): a Hono app whose one route
+// The floor of the house rules on Deno, for HONO_FLOOR (bench/servers.ts): a Hono app whose one route
 // upgrades with `hono/deno`'s helper and echoes. No checks, log lines, metrics, security headers or keep-alive:
 // what any Hono app on this runtime pays for a handshake.
 import { Hono } from "hono";

@@ -1,4 +1,4 @@
-// The floor of the house rules on Node, for NATIVE_FLOOR=hono (bench/servers.ts): a Hono app whose one route
+// The floor of the house rules on Node, for HONO_FLOOR (bench/servers.ts): a Hono app whose one route
 // upgrades through our Node wiring (src/node/upgrade.ts, `@hono/node-server` and `ws`) and echoes. No checks, log
 // lines, metrics, security headers or keep-alive: what any Hono app on this runtime pays for a handshake.
 import { serve } from "@hono/node-server";
