@@ -136,6 +136,22 @@ const config = {
   nativeOursEnv: envList("BENCH_NATIVE_OURS_ENV"),
 };
 
+checkFloor(process.env.HONO_FLOOR);
+
+/**
+ * HONO_FLOOR (bench/servers.ts) is a handshake comparison: the floor apps echo but have none of our options, no
+ * compression and no graceful shutdown, so only the uncompressed connection modes on node, deno and bun take it.
+ */
+function checkFloor(side: string | undefined): void {
+  if (side === undefined) return;
+  if (side !== "native" && side !== "ours") throw new Error(`HONO_FLOOR must be "native" or "ours", not "${side}"`);
+  const bad = [
+    ...config.modes.filter((m) => MODES[m]!.kind !== "conns" || MODES[m]!.compression),
+    ...config.runtimes.filter((r) => r === "workers"),
+  ];
+  if (bad.length) throw new Error(`HONO_FLOOR: not with ${bad.join(", ")} (conns5k, conns10k on node, deno, bun)`);
+}
+
 function envList(name: string): Record<string, string> | undefined {
   const raw = process.env[name];
   if (raw === undefined) return undefined;
